@@ -1,0 +1,105 @@
+#pragma once
+// How a projection's synapses are chosen (rules as in NEST's connect() and PyNN connectors) and
+// how they are stored.
+//
+// Storage: synapses live with the shard (thread) that owns their target, in compressed rows
+// grouped by source (CSR), one array per synaptic variable: a 32-bit word with the target index
+// (low `target_bits`) and the delay offset above dmin (high bits), and a 32-bit float weight.
+// That is 8 bytes per static synapse; row offsets add 8 bytes per source and shard.
+#include "lamina/sim/distribution.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lamina::sim {
+
+struct connection_rule {
+    enum class kind { one_to_one, all_to_all, pairwise_bernoulli, fixed_indegree, fixed_outdegree, explicit_list };
+    kind type = kind::all_to_all;
+    double probability = 0.0;     // pairwise_bernoulli
+    std::uint64_t degree = 0;     // fixed_indegree / fixed_outdegree
+    bool allow_autapses = true;   // only matters when source and target are the same population
+    bool allow_multapses = true;  // fixed_indegree / fixed_outdegree
+    // explicit_list: parallel arrays; weights and delays optional (empty = use the distributions).
+    std::vector<std::uint32_t> sources;
+    std::vector<std::uint32_t> targets;
+    std::vector<float> weights;
+    std::vector<double> delays_ms;
+
+    static connection_rule one_to_one() { return {kind::one_to_one}; }
+    static connection_rule all_to_all(bool autapses = true) {
+        connection_rule r{kind::all_to_all};
+        r.allow_autapses = autapses;
+        return r;
+    }
+    static connection_rule pairwise_bernoulli(double p, bool autapses = true) {
+        connection_rule r{kind::pairwise_bernoulli, p};
+        r.allow_autapses = autapses;
+        return r;
+    }
+    static connection_rule fixed_indegree(std::uint64_t k, bool autapses = true, bool multapses = true) {
+        connection_rule r{kind::fixed_indegree, 0.0, k, autapses, multapses};
+        return r;
+    }
+    static connection_rule fixed_outdegree(std::uint64_t k, bool autapses = true, bool multapses = true) {
+        connection_rule r{kind::fixed_outdegree, 0.0, k, autapses, multapses};
+        return r;
+    }
+    static connection_rule explicit_list(std::vector<std::uint32_t> s, std::vector<std::uint32_t> t,
+                                         std::vector<float> w = {}, std::vector<double> d = {}) {
+        connection_rule r{kind::explicit_list};
+        r.sources = std::move(s);
+        r.targets = std::move(t);
+        r.weights = std::move(w);
+        r.delays_ms = std::move(d);
+        return r;
+    }
+};
+
+const char* rule_name(connection_rule::kind k);
+
+struct projection_spec {
+    std::string name;    // empty: "source->target"
+    std::string source;  // population names
+    std::string target;
+    connection_rule rule;
+    distribution weight = distribution::constant(1.0);   // in the port's unit (pA, nS or mV)
+    distribution delay_ms = distribution::constant(0.1); // rounded to the grid; >= one step
+    std::string port = "excitatory";
+};
+
+// The synapses of one projection that target one shard's neurons, grouped by source.
+struct projection_shard {
+    std::vector<std::uint64_t> row_begin;  // size n_source + 1
+    std::vector<std::uint32_t> target;     // target index | (delay - dmin) << target_bits
+    std::vector<float> weight;
+    std::size_t size() const noexcept { return weight.size(); }
+};
+
+struct projection {
+    projection_spec spec;
+    std::size_t source = 0;  // population indices
+    std::size_t target = 0;
+    std::size_t port = 0;
+    std::int64_t delay_min = 1;  // steps
+    std::int64_t delay_max = 1;
+    unsigned target_bits = 32;   // delay offsets live above these bits when delays vary
+    std::vector<projection_shard> shards;
+
+    bool constant_delay() const noexcept { return delay_min == delay_max; }
+    std::uint64_t synapse_count() const noexcept {
+        std::uint64_t n = 0;
+        for (const auto& s : shards) n += s.size();
+        return n;
+    }
+    std::size_t memory_bytes() const noexcept {
+        std::size_t b = 0;
+        for (const auto& s : shards)
+            b += s.row_begin.capacity() * sizeof(std::uint64_t) + s.target.capacity() * sizeof(std::uint32_t) +
+                 s.weight.capacity() * sizeof(float);
+        return b;
+    }
+};
+
+} // namespace lamina::sim

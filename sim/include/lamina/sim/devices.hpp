@@ -1,0 +1,59 @@
+#pragma once
+// Stimulation devices. Devices act locally on the shard that owns their targets, so they need no
+// spike exchange and draw their randomness from counter streams keyed by (seed, device, neuron,
+// step): results do not depend on the thread count.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace lamina::sim {
+
+// Poisson spike input. independent = true: each target gets its own train (NEST
+// poisson_generator); false: one train shared by all targets (a single input neuron).
+// Each input spike adds `weight` to `port` of the target in the step it is drawn.
+struct poisson_input_spec {
+    std::string name;
+    std::string target;
+    std::vector<std::uint32_t> neurons;  // empty: the whole population
+    double rate_hz = 0.0;
+    double weight = 0.0;
+    std::string port = "excitatory";
+    bool independent = true;
+    double start_ms = 0.0;
+    double stop_ms = std::numeric_limits<double>::infinity();
+};
+
+// Spikes at given times (ms). A spike at time t is treated like one emitted by a neuron in the
+// step stamped t (step round(t/dt) - 1, so t >= dt) and arrives after `delay_ms`.
+struct spike_generator_spec {
+    std::string name;
+    std::string target;
+    std::vector<std::uint32_t> neurons;
+    std::vector<double> times_ms;
+    double weight = 0.0;
+    double delay_ms = 0.1;
+    std::string port = "excitatory";
+};
+
+// A piecewise-constant current (pA): amplitude[k] from times_ms[k] on (step current); a DC
+// current is one amplitude switched on at start and off at stop.
+struct current_input_spec {
+    std::string name;
+    std::string target;
+    std::vector<std::uint32_t> neurons;
+    std::vector<double> times_ms;
+    std::vector<double> amplitudes_pA;
+
+    static current_input_spec dc(std::string name, std::string target, double amplitude_pA, double start_ms = 0.0,
+                                 double stop_ms = std::numeric_limits<double>::infinity()) {
+        current_input_spec s{std::move(name), std::move(target), {}, {start_ms}, {amplitude_pA}};
+        if (stop_ms < std::numeric_limits<double>::infinity()) {
+            s.times_ms.push_back(stop_ms);
+            s.amplitudes_pA.push_back(0.0);
+        }
+        return s;
+    }
+};
+
+} // namespace lamina::sim

@@ -1,0 +1,155 @@
+#pragma once
+// The network: populations, projections, devices and recorders, and the loop that advances them.
+//
+// Phase order of one min-delay window of W steps (W = the smallest delay in the network, so no
+// spike emitted inside a window is due inside it; the same window a distributed run exchanges
+// spikes over, as NEST's min_delay slices and Arbor's epochs):
+//   in parallel, per shard (a contiguous slice of every population, owned by one task):
+//     1. deliver the previous window's spikes into the input rings of the shard's own neurons
+//     2. for each step, for each population: devices add input, the model advances, the input
+//        slot is cleared, state recorders sample
+//   serially:
+//     3. exchange: merge the shards' spikes into one list in canonical order (step, population,
+//        neuron), which is what a communicator gathers across processes
+//     4. spike and rate recorders read the merged list; data is flushed to sinks
+// Every floating-point sum therefore happens in an order that does not depend on the number of
+// shards, and with counter-based random streams the spike trains are bitwise identical for any
+// thread count.
+#include "lamina/sim/connection.hpp"
+#include "lamina/sim/devices.hpp"
+#include "lamina/sim/population.hpp"
+#include "lamina/sim/recorders.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lamina::sim {
+
+struct run_config {
+    double dt_ms = 0.1;
+    std::uint64_t seed = 1;
+    int threads = 0;  // 0: all cores
+    // In-memory recording budget, summed over recorders; beyond it recording stops and
+    // `recording_truncated()` says so. Irrelevant for recorders with a sink.
+    std::size_t recording_memory_limit = std::size_t(2) << 30;
+};
+
+struct build_statistics {
+    double build_seconds = 0.0;
+    std::uint64_t neurons = 0;
+    std::uint64_t synapses = 0;
+    std::size_t synapse_bytes = 0;      // connectivity storage, all indexing included
+    std::size_t state_bytes = 0;        // neuron state and input rings
+    std::int64_t min_delay_steps = 0;
+    std::int64_t max_delay_steps = 0;
+    double bytes_per_synapse() const { return synapses ? double(synapse_bytes) / double(synapses) : 0.0; }
+};
+
+class network {
+public:
+    explicit network(run_config config = {});
+    ~network();
+    network(const network&) = delete;
+    network& operator=(const network&) = delete;
+
+    const run_config& config() const noexcept { return config_; }
+
+    // Construction -------------------------------------------------------------------------------
+    template <neuron_model M>
+    population_of<M>& add_population(const std::string& name, std::size_t size, typename M::parameters params = {}) {
+        check_new_population(name, size);
+        auto p = std::make_unique<population_of<M>>(name, size, params);
+        auto& ref = *p;
+        populations_.push_back(std::move(p));
+        return ref;
+    }
+    // For registries: adds an already constructed population.
+    population& add_population(std::unique_ptr<population> p);
+
+    std::size_t connect(projection_spec spec);
+    std::size_t add_poisson_input(poisson_input_spec spec);
+    std::size_t add_spike_generator(spike_generator_spec spec);
+    std::size_t add_current_input(current_input_spec spec);
+    std::size_t record_spikes(spike_recorder_spec spec);
+    std::size_t record_state(state_recorder_spec spec);
+    std::size_t record_rate(rate_recorder_spec spec);
+    // Streams every recorder's data to `sink` instead of keeping it in memory.
+    void set_recording_sink(recording_sink* sink) { sink_ = sink; }
+
+    // Validates everything (parameters, names, ports, delays, probabilities, memory) without
+    // building; throws a parameter_error naming the first bad object and parameter.
+    void validate() const;
+    // Estimated bytes for state, rings and synapses, from the rules' expected synapse counts.
+    std::size_t estimate_memory() const;
+    // Validates, builds connectivity and initial state. run() calls it when needed.
+    void build();
+    bool built() const noexcept { return built_; }
+
+    // Simulation ---------------------------------------------------------------------------------
+    void run(double duration_ms);
+    void run_steps(std::int64_t steps);
+    // Asks a running run() to stop at the next window boundary (safe from a signal handler).
+    void request_stop() noexcept { stop_requested_ = 1; }
+    bool stopped_early() const noexcept { return stopped_early_; }
+
+    std::int64_t current_step() const noexcept { return step_; }
+    double current_time_ms() const noexcept { return double(step_) * config_.dt_ms; }
+    int threads() const noexcept { return threads_; }
+    std::size_t shard_count() const noexcept { return shards_; }
+
+    // Access -------------------------------------------------------------------------------------
+    std::size_t population_count() const noexcept { return populations_.size(); }
+    population& population_at(std::size_t i) { return *populations_.at(i); }
+    const population& population_at(std::size_t i) const { return *populations_.at(i); }
+    population& find_population(const std::string& name);
+    const std::vector<projection>& projections() const noexcept { return projections_; }
+    const build_statistics& statistics() const noexcept { return stats_; }
+    // Total spikes per population since the start.
+    const std::vector<std::uint64_t>& spike_counts() const noexcept { return spike_counts_; }
+    std::uint64_t synaptic_events() const noexcept { return synaptic_events_; }
+
+    const spike_record& spikes(std::size_t recorder) const;
+    const state_record& states(std::size_t recorder) const;
+    const rate_record& rates(std::size_t recorder) const;
+    const std::string& spike_recorder_name(std::size_t recorder) const;
+    const std::string& state_recorder_name(std::size_t recorder) const;
+    const std::string& rate_recorder_name(std::size_t recorder) const;
+    std::size_t spike_recorder_count() const;
+    std::size_t state_recorder_count() const;
+    std::size_t rate_recorder_count() const;
+    std::size_t recording_memory_bytes() const;
+    bool recording_truncated() const noexcept { return truncated_; }
+
+    // Weights of a projection in canonical order (by source, then target), with their sources and
+    // targets: for inspection, export and tests.
+    struct synapse_table {
+        std::vector<std::uint32_t> source, target;
+        std::vector<float> weight;
+        std::vector<double> delay_ms;
+    };
+    synapse_table synapses(std::size_t projection) const;
+
+private:
+    struct impl;
+    void check_new_population(const std::string& name, std::size_t size) const;
+
+    run_config config_;
+    int threads_ = 1;
+    std::size_t shards_ = 1;
+    std::vector<std::unique_ptr<population>> populations_;
+    std::vector<projection> projections_;
+    std::unique_ptr<impl> impl_;
+    build_statistics stats_;
+    std::vector<std::uint64_t> spike_counts_;
+    std::uint64_t synaptic_events_ = 0;
+    std::int64_t step_ = 0;
+    bool built_ = false;
+    bool truncated_ = false;
+    bool stopped_early_ = false;
+    volatile int stop_requested_ = 0;
+    recording_sink* sink_ = nullptr;
+};
+
+} // namespace lamina::sim

@@ -1,0 +1,125 @@
+#pragma once
+// A population: a fixed number of neurons of one model. The engine holds each population behind
+// this interface (one virtual call per population, shard and step); population_of<M> stores the
+// model's state as structure-of-arrays and runs M::advance over index ranges.
+#include "lamina/sim/distribution.hpp"
+#include "lamina/sim/neuron_model.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lamina::sim {
+
+class population {
+public:
+    population(std::string name, std::size_t size) : name_(std::move(name)), size_(size) {}
+    virtual ~population() = default;
+    population(const population&) = delete;
+    population& operator=(const population&) = delete;
+
+    const std::string& name() const noexcept { return name_; }
+    std::size_t size() const noexcept { return size_; }
+
+    virtual std::string_view model_name() const = 0;
+    virtual std::span<const std::string_view> state_names() const = 0;
+    virtual std::span<const port_info> ports() const = 0;
+    // Sets a model parameter by name (throws parameter_error naming this population).
+    virtual void set_parameter(std::string_view name, double value) = 0;
+    virtual double parameter(std::string_view name) const = 0;
+    virtual std::vector<std::string_view> parameter_names() const = 0;
+
+    std::optional<std::size_t> state_index(std::string_view var) const;
+    std::optional<std::size_t> port_index(std::string_view port) const;
+
+    // Initial values: a distribution per state variable, drawn per neuron from a stream keyed by
+    // (seed, population, neuron), so they do not depend on the thread count.
+    void set_initial(std::string_view var, const distribution& d);
+
+    // Engine side -------------------------------------------------------------------------------
+    // Validates parameters and computes step constants; throws parameter_error.
+    virtual void lower(double dt) = 0;
+    // Allocates state and input rings (ring_slots steps deep) and draws initial values.
+    void allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id);
+    // Advances neurons [begin, end) over step `step`, reading the input slot of that step.
+    virtual void advance(std::int64_t step, std::size_t begin, std::size_t end, spike_sink& sink) = 0;
+
+    double* state(std::size_t var) noexcept { return state_[var].data(); }
+    const double* state(std::size_t var) const noexcept { return state_[var].data(); }
+    std::int32_t* refractory() noexcept { return refractory_.data(); }
+    double* external_current() noexcept { return current_.data(); }
+    std::size_t ring_slots() const noexcept { return ring_slots_; }
+    // Input of port p for arrival step `step`.
+    double* input(std::int64_t step, std::size_t port) noexcept {
+        return ring_.data() + ((static_cast<std::size_t>(step) % ring_slots_) * ports().size() + port) * size_;
+    }
+    double* ring_data() noexcept { return ring_.data(); }
+    std::size_t memory_bytes() const noexcept;
+    bool uses_external_current = false;
+
+protected:
+    virtual double default_initial_value(std::size_t var) const = 0;
+
+    std::string name_;
+    std::size_t size_;
+    std::vector<std::vector<double>> state_;
+    std::vector<std::int32_t> refractory_;
+    std::vector<double> current_;
+    std::vector<double> ring_;
+    std::size_t ring_slots_ = 0;
+    std::vector<std::optional<distribution>> initial_;
+};
+
+template <neuron_model M>
+class population_of final : public population {
+public:
+    static constexpr std::size_t n_state = M::state_names.size();
+    static constexpr std::size_t n_ports = M::ports.size();
+
+    population_of(std::string name, std::size_t size, typename M::parameters params = {})
+        : population(std::move(name), size), params_(params) {
+        initial_.resize(n_state);
+    }
+
+    std::string_view model_name() const override { return M::name; }
+    std::span<const std::string_view> state_names() const override { return M::state_names; }
+    std::span<const port_info> ports() const override { return M::ports; }
+    void set_parameter(std::string_view n, double v) override {
+        sim::set_parameter(params_, M::parameter_fields, n, v, "population '" + name_ + "'");
+    }
+    double parameter(std::string_view n) const override {
+        for (const auto& f : M::parameter_fields)
+            if (f.name == n) return params_.*(f.member);
+        throw parameter_error("population '" + name_ + "'", std::string(n), "unknown parameter");
+    }
+    std::vector<std::string_view> parameter_names() const override {
+        std::vector<std::string_view> out;
+        for (const auto& f : M::parameter_fields) out.push_back(f.name);
+        return out;
+    }
+    const typename M::parameters& parameters() const noexcept { return params_; }
+    const typename M::constants& constants() const noexcept { return constants_; }
+
+    void lower(double dt) override { constants_ = M::lower(params_, dt, "population '" + name_ + "'"); }
+
+    void advance(std::int64_t step, std::size_t begin, std::size_t end, spike_sink& sink) override {
+        kernel_args<n_state, n_ports> args;
+        for (std::size_t v = 0; v < n_state; ++v) args.state[v] = state_[v].data();
+        for (std::size_t p = 0; p < n_ports; ++p) args.input[p] = input(step, p);
+        args.refractory = refractory_.data();
+        args.current = current_.data();
+        args.begin = begin;
+        args.end = end;
+        M::advance(constants_, args, sink);
+    }
+
+private:
+    double default_initial_value(std::size_t var) const override { return M::initial_value(params_, var); }
+    typename M::parameters params_;
+    typename M::constants constants_{};
+};
+
+} // namespace lamina::sim

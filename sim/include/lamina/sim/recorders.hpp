@@ -1,0 +1,63 @@
+#pragma once
+// Recorders. Each one keeps what it records in memory up to a byte budget, or, when a
+// recording_sink is attached, hands every window's data to the sink and keeps nothing, so that
+// long runs stream to disk in bounded memory (NEST's recording backends).
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lamina::sim {
+
+struct spike_recorder_spec {
+    std::string name;
+    std::string population;
+    std::vector<std::uint32_t> neurons;  // empty: all
+};
+
+struct state_recorder_spec {
+    std::string name;
+    std::string population;
+    std::vector<std::string> variables;
+    std::vector<std::uint32_t> neurons;
+    double interval_ms = 1.0;
+};
+
+struct rate_recorder_spec {
+    std::string name;
+    std::string population;
+    double bin_ms = 1.0;
+};
+
+// What a recorder has kept in memory.
+struct spike_record {
+    std::vector<double> times_ms;
+    std::vector<std::uint32_t> neurons;  // index within the population
+};
+struct state_record {
+    std::vector<double> times_ms;
+    std::vector<std::uint32_t> neurons;
+    std::vector<std::string> variables;
+    // values[(sample * neurons.size() + n) * variables.size() + v]
+    std::vector<double> values;
+};
+struct rate_record {
+    double bin_ms = 0.0;
+    std::vector<double> bin_start_ms;
+    std::vector<double> rate_hz;
+};
+
+// Receives recorded data as it is produced (once per min-delay window).
+class recording_sink {
+public:
+    virtual ~recording_sink() = default;
+    virtual void spikes(const std::string& recorder, std::span<const double> times_ms,
+                        std::span<const std::uint32_t> neurons) = 0;
+    virtual void samples(const std::string& recorder, std::span<const double> times_ms,
+                         std::span<const double> values) = 0;
+    virtual void rates(const std::string& recorder, std::span<const double> bin_start_ms,
+                       std::span<const double> rate_hz) = 0;
+};
+
+} // namespace lamina::sim
