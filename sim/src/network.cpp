@@ -25,27 +25,34 @@ std::string projection_label(const projection_spec& s, std::size_t index) {
 
 std::int64_t delay_steps(double delay_ms, double dt) { return std::llround(delay_ms / dt); }
 
-// Poisson counts by inversion of a tabulated CDF; one uniform per draw.
+// Poisson counts by inversion of a tabulated CDF, compared against one raw 32-bit random word:
+// thresholds[k] = P(X <= k) * 2^32, and the count is the first k whose threshold exceeds the word.
 struct poisson_table {
-    std::vector<double> cdf;  // cdf[k] = P(X <= k)
+    std::vector<std::uint64_t> thresholds;
+    bool linear = true;
     void init(double lambda) {
-        cdf.clear();
+        thresholds.clear();
         if (lambda <= 0.0) return;
         const double kmax = lambda + 14.0 * std::sqrt(lambda) + 30.0;
         double acc = 0.0;
         for (int k = 0; k <= kmax; ++k) {
             acc += std::exp(-lambda + k * std::log(lambda) - std::lgamma(k + 1.0));
-            cdf.push_back(std::min(acc, 1.0));
+            thresholds.push_back(static_cast<std::uint64_t>(std::min(acc, 1.0) * 0x1.0p32));
             if (1.0 - acc < 1e-17 && k > lambda) break;
         }
+        thresholds.back() = std::uint64_t(1) << 32;  // every word stops here
+        linear = lambda < 16.0;
     }
-    unsigned draw(double u) const noexcept {
-        if (cdf.size() <= 24) {
+    bool empty() const noexcept { return thresholds.empty(); }
+    unsigned draw(std::uint32_t word) const noexcept {
+        const std::uint64_t* t = thresholds.data();
+        if (linear) {
             unsigned k = 0;
-            while (k < cdf.size() && u > cdf[k]) ++k;
+            while (word >= t[k]) ++k;
             return k;
         }
-        return static_cast<unsigned>(std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+        return static_cast<unsigned>(std::upper_bound(thresholds.begin(), thresholds.end(), std::uint64_t(word)) -
+                                     thresholds.begin());
     }
 };
 
@@ -642,6 +649,14 @@ void network::build() {
         const std::uint32_t pid = static_cast<std::uint32_t>(k);
         P.shards.assign(S, {});
         const auto& wdist = P.spec.weight;
+        P.homogeneous_weight = wdist.is_constant() && r.weights.empty();
+        P.weight_value = static_cast<float>(wdist.a);
+        const bool store_weights = !P.homogeneous_weight;
+        auto check_capacity = [&](std::size_t n) {
+            if (n >= (std::size_t(1) << 32))
+                throw capacity_error(projection_label(P.spec, k) +
+                                     ": more than 2^32 synapses onto one thread's neurons; split the projection");
+        };
         const auto& ddist = P.spec.delay_ms;
         auto encode = [&](std::uint32_t target, std::int64_t d) -> std::uint32_t {
             if (P.target_bits == 32) return target;
@@ -699,13 +714,14 @@ void network::build() {
                     std::stable_sort(entries.begin(), entries.end(),
                                      [](const entry& x, const entry& y) { return x.src < y.src; });
                 }
+                check_capacity(entries.size());
                 for (auto& en : entries) ++sh.row_begin[en.src + 1];
                 std::partial_sum(sh.row_begin.begin(), sh.row_begin.end(), sh.row_begin.begin());
                 sh.target.resize(entries.size());
-                sh.weight.resize(entries.size());
+                if (store_weights) sh.weight.resize(entries.size());
                 for (std::size_t m = 0; m < entries.size(); ++m) {
                     sh.target[m] = encode(entries[m].tgt, entries[m].d);
-                    sh.weight[m] = entries[m].w;
+                    if (store_weights) sh.weight[m] = entries[m].w;
                 }
                 return;
             }
@@ -724,20 +740,20 @@ void network::build() {
                                   [&](std::uint32_t i) { srcs.push_back(i); });
                 per_target[j - b] = static_cast<std::uint32_t>(srcs.size() - before);
             }
+            check_capacity(srcs.size());
             for (auto i : srcs) ++sh.row_begin[i + 1];
             std::partial_sum(sh.row_begin.begin(), sh.row_begin.end(), sh.row_begin.begin());
             sh.target.resize(srcs.size());
-            sh.weight.resize(srcs.size());
-            std::vector<std::uint64_t> cursor(sh.row_begin.begin(), sh.row_begin.end() - 1);
+            if (store_weights) sh.weight.resize(srcs.size());
+            std::vector<std::uint32_t> cursor(sh.row_begin.begin(), sh.row_begin.end() - 1);
             std::size_t pos = 0;
             for (std::size_t j = b; j < e; ++j) {
                 random_stream wrng(config_.seed, stream_purpose::synapse_weight, pid, j);
                 random_stream drng(config_.seed, stream_purpose::synapse_delay, pid, j);
-                const float wconst = static_cast<float>(wdist.a);
                 for (std::uint32_t m = 0; m < per_target[j - b]; ++m) {
                     const auto i = srcs[pos++];
                     const auto slot = cursor[i]++;
-                    sh.weight[slot] = wdist.is_constant() ? wconst : static_cast<float>(wdist.draw(wrng));
+                    if (store_weights) sh.weight[slot] = static_cast<float>(wdist.draw(wrng));
                     sh.target[slot] = encode(static_cast<std::uint32_t>(j), draw_delay(drng));
                 }
             }
@@ -877,23 +893,32 @@ void network::run_steps(std::int64_t steps) {
             for (std::size_t k : I.outgoing[seg.pop]) {
                 const auto& P = projections_[k];
                 const auto& sh = P.shards[s];
-                if (sh.weight.empty()) continue;
+                if (sh.target.empty()) continue;
                 auto& tp = *populations_[P.target];
                 const std::size_t n = tp.size();
                 const std::size_t stride = tp.ports().size() * n;
                 const std::size_t R = tp.ring_slots();
                 double* ring = tp.ring_data();
-                const std::uint64_t* rows = sh.row_begin.data();
+                const std::uint32_t* rows = sh.row_begin.data();
                 const std::uint32_t* tgt = sh.target.data();
-                const float* w = sh.weight.data();
+                const float* w = P.homogeneous_weight ? nullptr : sh.weight.data();
                 const std::size_t base_slot = static_cast<std::size_t>(seg.step + P.delay_min) % R;
-                if (P.constant_delay()) {
+                if (P.constant_delay() && P.homogeneous_weight) {
+                    double* dst = ring + base_slot * stride + P.port * n;
+                    const double wv = P.weight_value;
+                    for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+                        const std::uint32_t src = I.merged[m];
+                        const std::uint32_t rb = rows[src], re = rows[src + 1];
+                        events += re - rb;
+                        for (std::uint32_t x = rb; x < re; ++x) dst[tgt[x]] += wv;
+                    }
+                } else if (P.constant_delay()) {
                     double* dst = ring + base_slot * stride + P.port * n;
                     for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
                         const std::uint32_t src = I.merged[m];
-                        const std::uint64_t rb = rows[src], re = rows[src + 1];
+                        const std::uint32_t rb = rows[src], re = rows[src + 1];
                         events += re - rb;
-                        for (std::uint64_t x = rb; x < re; ++x) dst[tgt[x]] += static_cast<double>(w[x]);
+                        for (std::uint32_t x = rb; x < re; ++x) dst[tgt[x]] += static_cast<double>(w[x]);
                     }
                 } else {
                     const std::uint32_t mask = (1u << P.target_bits) - 1u;
@@ -901,12 +926,13 @@ void network::run_steps(std::int64_t steps) {
                     double* port_base = ring + P.port * n;
                     for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
                         const std::uint32_t src = I.merged[m];
-                        const std::uint64_t rb = rows[src], re = rows[src + 1];
+                        const std::uint32_t rb = rows[src], re = rows[src + 1];
                         events += re - rb;
-                        for (std::uint64_t x = rb; x < re; ++x) {
+                        for (std::uint32_t x = rb; x < re; ++x) {
                             std::size_t slot = base_slot + (tgt[x] >> shift);
                             if (slot >= R) slot -= R;
-                            port_base[slot * stride + (tgt[x] & mask)] += static_cast<double>(w[x]);
+                            const double wx = w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value);
+                            port_base[slot * stride + (tgt[x] & mask)] += wx;
                         }
                     }
                 }
@@ -919,12 +945,12 @@ void network::run_steps(std::int64_t steps) {
         auto& pop = *populations_[q];
         for (std::size_t d : I.poisson_by_pop[q]) {
             const auto& D = I.poisson[d];
-            if (n < D.start || n >= D.stop || D.table.cdf.empty()) continue;
+            if (n < D.start || n >= D.stop || D.table.empty()) continue;
             double* in = pop.input(n, D.port);
             const auto& T = D.targets[s];
             if (!D.independent) {
                 const auto blk = philox_block(seed, stream_purpose::device, D.id, 0xFFFFFFFFu, static_cast<std::uint64_t>(n));
-                const double add = D.weight * D.table.draw(u32_to_unit(blk.v[0]));
+                const double add = D.weight * D.table.draw(blk.v[0]);
                 if (add == 0.0) continue;
                 if (T.is_range)
                     for (std::size_t i = T.begin; i < T.end; ++i) in[i] += add;
@@ -940,12 +966,12 @@ void network::run_steps(std::int64_t steps) {
                     const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
                                                   static_cast<std::uint64_t>(n));
                     const std::size_t stop = std::min(T.end, (group + 1) << 2);
-                    for (; i < stop; ++i) in[i] += D.weight * D.table.draw(u32_to_unit(blk.v[i & 3]));
+                    for (; i < stop; ++i) in[i] += D.weight * D.table.draw(blk.v[i & 3]);
                 }
             } else {
                 for (auto i : T.list) {
                     const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
-                    in[i] += D.weight * D.table.draw(u32_to_unit(blk.v[i & 3]));
+                    in[i] += D.weight * D.table.draw(blk.v[i & 3]);
                 }
             }
         }
@@ -1160,7 +1186,7 @@ network::synapse_table network::synapses(std::size_t k) const {
             for (std::uint64_t x = sh.row_begin[i]; x < sh.row_begin[i + 1]; ++x) {
                 t.source.push_back(static_cast<std::uint32_t>(i));
                 t.target.push_back(sh.target[x] & mask);
-                t.weight.push_back(sh.weight[x]);
+                t.weight.push_back(P.homogeneous_weight ? P.weight_value : sh.weight[x]);
                 const std::int64_t d =
                     P.target_bits == 32 ? P.delay_min : P.delay_min + std::int64_t(sh.target[x] >> P.target_bits);
                 t.delay_ms.push_back(double(d) * config_.dt_ms);

@@ -5,7 +5,10 @@
 // Storage: synapses live with the shard (thread) that owns their target, in compressed rows
 // grouped by source (CSR), one array per synaptic variable: a 32-bit word with the target index
 // (low `target_bits`) and the delay offset above dmin (high bits), and a 32-bit float weight.
-// That is 8 bytes per static synapse; row offsets add 8 bytes per source and shard.
+// That is 8 bytes per static synapse; row offsets add 4 bytes per source and shard. A projection
+// whose weights are all equal (a constant weight distribution) keeps that weight once and stores
+// 4 bytes per synapse (NEST's *_hom synapses, GeNN's GLOBAL weights), unless its weights must be
+// individual (plasticity).
 #include "lamina/sim/distribution.hpp"
 
 #include <cstdint>
@@ -71,10 +74,10 @@ struct projection_spec {
 
 // The synapses of one projection that target one shard's neurons, grouped by source.
 struct projection_shard {
-    std::vector<std::uint64_t> row_begin;  // size n_source + 1
+    std::vector<std::uint32_t> row_begin;  // size n_source + 1
     std::vector<std::uint32_t> target;     // target index | (delay - dmin) << target_bits
-    std::vector<float> weight;
-    std::size_t size() const noexcept { return weight.size(); }
+    std::vector<float> weight;             // empty when the projection's weight is homogeneous
+    std::size_t size() const noexcept { return target.size(); }
 };
 
 struct projection {
@@ -85,6 +88,8 @@ struct projection {
     std::int64_t delay_min = 1;  // steps
     std::int64_t delay_max = 1;
     unsigned target_bits = 32;   // delay offsets live above these bits when delays vary
+    bool homogeneous_weight = false;
+    float weight_value = 0.0f;   // the weight of every synapse when homogeneous
     std::vector<projection_shard> shards;
 
     bool constant_delay() const noexcept { return delay_min == delay_max; }
@@ -96,7 +101,7 @@ struct projection {
     std::size_t memory_bytes() const noexcept {
         std::size_t b = 0;
         for (const auto& s : shards)
-            b += s.row_begin.capacity() * sizeof(std::uint64_t) + s.target.capacity() * sizeof(std::uint32_t) +
+            b += s.row_begin.capacity() * sizeof(std::uint32_t) + s.target.capacity() * sizeof(std::uint32_t) +
                  s.weight.capacity() * sizeof(float);
         return b;
     }

@@ -73,7 +73,7 @@ struct lif_cond_exp {
 
     static double initial_value(const parameters& p, std::size_t var) { return var == 0 ? p.E_L : 0.0; }
 
-    static void advance(const constants& c, const sim::kernel_args<3, 2>& a, sim::spike_sink& sink) {
+    LAMINA_KERNEL static void advance(const constants& c, const sim::kernel_args<3, 2>& a, sim::spike_sink& sink) {
         double* __restrict V = a.state[0];
         double* __restrict ge = a.state[1];
         double* __restrict gi = a.state[2];
@@ -81,8 +81,10 @@ struct lif_cond_exp {
         const double* __restrict ex = a.input[0];
         const double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
+        const std::size_t begin = a.begin, end = a.end;
         const double hC = c.h * c.inv_C;
-        for (std::size_t i = a.begin; i < a.end; ++i) {
+        LAMINA_SIMD
+        for (std::size_t i = begin; i < end; ++i) {
             const double v = V[i];
             const double ge0 = ge[i], gi0 = gi[i];
             const double ge1 = ge0 * c.P_ex, gi1 = gi0 * c.P_in;
@@ -90,19 +92,11 @@ struct lif_cond_exp {
             const double k1 = -c.g_L * (v - c.E_L) - ge0 * (v - c.E_ex) - gi0 * (v - c.E_in) + drive;
             const double vp = v + hC * k1;
             const double k2 = -c.g_L * (vp - c.E_L) - ge1 * (vp - c.E_ex) - gi1 * (vp - c.E_in) + drive;
-            const bool active = r[i] == 0;
-            V[i] = active ? v + 0.5 * hC * (k1 + k2) : v;
-            r[i] = active ? 0 : r[i] - 1;
+            V[i] = v + 0.5 * hC * (k1 + k2);
             ge[i] = ge1 + ex[i];
             gi[i] = gi1 + in[i];
         }
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            if (V[i] >= c.V_th) {
-                V[i] = c.V_reset;
-                r[i] = c.ref_steps;
-                sink.push(static_cast<std::uint32_t>(i));
-            }
-        }
+        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 

@@ -65,25 +65,19 @@ struct lif_psc_delta {
 
     static double initial_value(const parameters& p, std::size_t) { return p.E_L; }
 
-    static void advance(const constants& c, const sim::kernel_args<1, 2>& a, sim::spike_sink& sink) {
+    LAMINA_KERNEL static void advance(const constants& c, const sim::kernel_args<1, 2>& a, sim::spike_sink& sink) {
         double* __restrict V = a.state[0];
         std::int32_t* __restrict r = a.refractory;
         const double* __restrict ex = a.input[0];
         const double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
-        for (std::size_t i = a.begin; i < a.end; ++i) {
+        const std::size_t begin = a.begin, end = a.end;
+        LAMINA_SIMD
+        for (std::size_t i = begin; i < end; ++i) {
             const double v = c.E_L + c.P33 * (V[i] - c.E_L) + c.P30 * (c.I_e + I[i]) + ex[i] + in[i];
-            const bool active = r[i] == 0;
-            V[i] = active ? std::max(v, c.V_min) : V[i];
-            r[i] = active ? 0 : r[i] - 1;
+            V[i] = std::max(v, c.V_min);
         }
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            if (V[i] >= c.V_th) {
-                V[i] = c.V_reset;
-                r[i] = c.ref_steps;
-                sink.push(static_cast<std::uint32_t>(i));
-            }
-        }
+        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 

@@ -87,7 +87,7 @@ struct lif_psc_exp {
 
     static double initial_value(const parameters& p, std::size_t var) { return var == 0 ? p.E_L : 0.0; }
 
-    static void advance(const constants& c, const sim::kernel_args<3, 2>& a, sim::spike_sink& sink) {
+    LAMINA_KERNEL static void advance(const constants& c, const sim::kernel_args<3, 2>& a, sim::spike_sink& sink) {
         double* __restrict V = a.state[0];
         double* __restrict Iex = a.state[1];
         double* __restrict Iin = a.state[2];
@@ -95,21 +95,15 @@ struct lif_psc_exp {
         const double* __restrict ex = a.input[0];
         const double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
-        for (std::size_t i = a.begin; i < a.end; ++i) {
+        const std::size_t begin = a.begin, end = a.end;
+        LAMINA_SIMD
+        for (std::size_t i = begin; i < end; ++i) {
             const double y = c.P22 * (V[i] - c.E_L) + c.P21_ex * Iex[i] + c.P21_in * Iin[i] + c.P20 * (c.I_e + I[i]);
-            const bool active = r[i] == 0;
-            V[i] = active ? y + c.E_L : V[i];
-            r[i] = active ? 0 : r[i] - 1;
+            V[i] = y + c.E_L;
             Iex[i] = c.P11_ex * Iex[i] + ex[i];
             Iin[i] = c.P11_in * Iin[i] + in[i];
         }
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            if (V[i] >= c.V_th) {
-                V[i] = c.V_reset;
-                r[i] = c.ref_steps;
-                sink.push(static_cast<std::uint32_t>(i));
-            }
-        }
+        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 
