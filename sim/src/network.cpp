@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <numeric>
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -167,6 +168,8 @@ struct network::impl {
     std::vector<segment> segments;
 
     std::unique_ptr<tbb::task_arena> arena;
+    // Lets an arena use more threads than cores when asked to (results never depend on it).
+    std::unique_ptr<tbb::global_control> allow_threads;
     std::size_t recording_bytes = 0;
 };
 
@@ -628,6 +631,9 @@ void network::build() {
     for (std::size_t q = 0; q < npop; ++q)
         populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q));
 
+    if (threads_ > tbb::info::default_concurrency())
+        I.allow_threads =
+            std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads_);
     I.arena = std::make_unique<tbb::task_arena>(threads_);
     auto parallel_shards = [&](auto&& body) {
         if (S == 1) {

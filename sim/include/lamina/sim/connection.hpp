@@ -30,28 +30,43 @@ struct connection_rule {
     std::vector<float> weights;
     std::vector<double> delays_ms;
 
-    static connection_rule one_to_one() { return {kind::one_to_one}; }
+    static connection_rule one_to_one() {
+        connection_rule r;
+        r.type = kind::one_to_one;
+        return r;
+    }
     static connection_rule all_to_all(bool autapses = true) {
-        connection_rule r{kind::all_to_all};
+        connection_rule r;
         r.allow_autapses = autapses;
         return r;
     }
     static connection_rule pairwise_bernoulli(double p, bool autapses = true) {
-        connection_rule r{kind::pairwise_bernoulli, p};
+        connection_rule r;
+        r.type = kind::pairwise_bernoulli;
+        r.probability = p;
         r.allow_autapses = autapses;
         return r;
     }
     static connection_rule fixed_indegree(std::uint64_t k, bool autapses = true, bool multapses = true) {
-        connection_rule r{kind::fixed_indegree, 0.0, k, autapses, multapses};
+        connection_rule r;
+        r.type = kind::fixed_indegree;
+        r.degree = k;
+        r.allow_autapses = autapses;
+        r.allow_multapses = multapses;
         return r;
     }
     static connection_rule fixed_outdegree(std::uint64_t k, bool autapses = true, bool multapses = true) {
-        connection_rule r{kind::fixed_outdegree, 0.0, k, autapses, multapses};
+        connection_rule r;
+        r.type = kind::fixed_outdegree;
+        r.degree = k;
+        r.allow_autapses = autapses;
+        r.allow_multapses = multapses;
         return r;
     }
     static connection_rule explicit_list(std::vector<std::uint32_t> s, std::vector<std::uint32_t> t,
                                          std::vector<float> w = {}, std::vector<double> d = {}) {
-        connection_rule r{kind::explicit_list};
+        connection_rule r;
+        r.type = kind::explicit_list;
         r.sources = std::move(s);
         r.targets = std::move(t);
         r.weights = std::move(w);

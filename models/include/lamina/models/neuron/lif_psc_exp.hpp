@@ -9,7 +9,7 @@
 //   y <- P22 y + P21_ex I_ex + P21_in I_in + P20 (I_e + I_ext),   I_x <- P11_x I_x + inputs
 //   P11_x = exp(-h/tau_x), P22 = exp(-h/tau_m), P20 = tau_m/C_m (1 - P22),
 //   P21_x = tau_x tau_m / (C_m (tau_m - tau_x)) (exp(-h/tau_m) - exp(-h/tau_x)),
-// evaluated as NEST does, gamma exp(-h/tau_x) expm1(h (1/tau_x - 1/tau_m)), which has no
+// evaluated in NEST's form gamma exp(-h/tau_x) expm1(h (tau_m - tau_x)/(tau_m tau_x)), which has no
 // cancellation near tau_m == tau_x; at equality the limit (h/C_m) exp(-h/tau_m) is used.
 // Inputs of a step are added after the propagation, so they act from the end of the step.
 #include "lamina/sim/neuron_model.hpp"
@@ -23,7 +23,8 @@ inline double lif_exp_current_propagator(double tau_m, double tau_s, double C_m,
     if (tau_m != tau_s) {
         const double beta = tau_s * tau_m / (tau_m - tau_s);
         const double gamma = beta / C_m;
-        const double p = gamma * std::exp(-h / tau_s) * std::expm1(h * (1.0 / tau_s - 1.0 / tau_m));
+        // (tau_m - tau_s) is exact for close values (Sterbenz), unlike 1/tau_s - 1/tau_m.
+        const double p = gamma * std::exp(-h / tau_s) * std::expm1(h * (tau_m - tau_s) / (tau_m * tau_s));
         if (std::isnormal(p) && p > 0.0) return p;
     }
     return h / C_m * std::exp(-h / tau_m);
