@@ -1,1 +1,85 @@
-int main(){}
+// Google Benchmark suite for the reference workloads (workloads.md W1-W3).
+//
+// Each simulation benchmark builds the network once, outside the timed region, then times
+// iterations of one second of model time on the same, continuing network (steady state). Counters:
+//   model_s_per_s   seconds of model time per second of wall time (the real-time factor's inverse)
+//   events_per_s    recurrent synaptic events delivered per wall second
+//   bytes_per_syn   connectivity storage per synapse, all indexing included
+//   peak_rss_mb     peak resident memory of the process so far
+// Run: build/bench/bench_workloads --benchmark_filter=W3 (see docs/performance.md).
+#include "lamina/models/reference_networks.hpp"
+#include "lamina/sim/system_memory.hpp"
+
+#include <benchmark/benchmark.h>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+using namespace lamina;
+
+namespace {
+
+enum workload { W1 = 1, W2 = 2, W3 = 3 };
+
+std::unique_ptr<sim::network> make(int w, int threads, bool record) {
+    sim::run_config cfg;
+    cfg.threads = threads;
+    cfg.seed = 1;
+    auto net = std::make_unique<sim::network>(cfg);
+    models::reference_network_options opt{1.0, record};
+    if (w == W1) models::build_w1_coba(*net, opt);
+    if (w == W2) models::build_w2_cuba(*net, opt);
+    if (w == W3) models::build_w3_brunel(*net, opt);
+    return net;
+}
+
+int all_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+void simulate(benchmark::State& state, int w) {
+    const int threads = state.range(0) == 0 ? all_cores() : static_cast<int>(state.range(0));
+    auto net = make(w, threads, false);
+    net->build();
+    net->run(100.0);  // leave the initial transient
+    const auto events0 = net->synaptic_events();
+    double model_s = 0.0;
+    for (auto _ : state) {
+        net->run(1000.0);
+        model_s += 1.0;
+    }
+    state.counters["threads"] = threads;
+    state.counters["model_s_per_s"] = benchmark::Counter(model_s, benchmark::Counter::kIsRate);
+    state.counters["events_per_s"] =
+        benchmark::Counter(double(net->synaptic_events() - events0), benchmark::Counter::kIsRate);
+    state.counters["bytes_per_syn"] = net->statistics().bytes_per_synapse();
+    state.counters["synapses"] = double(net->statistics().synapses);
+    state.counters["peak_rss_mb"] = double(sim::peak_resident_bytes()) / 1048576.0;
+}
+
+void build(benchmark::State& state, int w) {
+    const int threads = state.range(0) == 0 ? all_cores() : static_cast<int>(state.range(0));
+    double synapses = 0.0;
+    for (auto _ : state) {
+        auto net = make(w, threads, false);
+        net->build();
+        synapses = double(net->statistics().synapses);
+        benchmark::DoNotOptimize(net.get());
+    }
+    state.counters["threads"] = threads;
+    state.counters["synapses_per_s"] = benchmark::Counter(synapses * double(state.iterations()),
+                                                          benchmark::Counter::kIsRate);
+}
+
+void BM_W1_simulate(benchmark::State& s) { simulate(s, W1); }
+void BM_W2_simulate(benchmark::State& s) { simulate(s, W2); }
+void BM_W3_simulate(benchmark::State& s) { simulate(s, W3); }
+void BM_W3_build(benchmark::State& s) { build(s, W3); }
+
+} // namespace
+
+// range(0): threads, 0 = all cores.
+BENCHMARK(BM_W1_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_W2_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_W3_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_W3_build)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+BENCHMARK_MAIN();

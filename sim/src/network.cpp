@@ -167,6 +167,14 @@ struct network::impl {
     std::vector<std::uint32_t> merged;
     std::vector<segment> segments;
 
+    // Online inter-spike-interval statistics per neuron (steps), for summaries without recording.
+    struct isi_stats {
+        std::vector<std::int64_t> last;
+        std::vector<std::uint32_t> count;
+        std::vector<double> sum, sum_sq;
+    };
+    std::vector<isi_stats> isi;
+
     std::unique_ptr<tbb::task_arena> arena;
     // Lets an arena use more threads than cores when asked to (results never depend on it).
     std::unique_ptr<tbb::global_control> allow_threads;
@@ -316,10 +324,30 @@ std::uint64_t expected_synapses(const connection_rule& r, std::uint64_t ns, std:
 } // namespace
 
 void network::validate() const {
-    const double dt = config_.dt_ms;
-    for (auto& p : populations_) p->lower(dt);
+    auto problems = check();
+    if (!problems.empty()) throw problems.front();
+    const std::size_t need = estimate_memory();
+    const std::size_t have = available_memory_bytes();
+    if (have > 0 && need > have)
+        throw capacity_error(fmt::format("the network needs an estimated {:.2f} GiB but only {:.2f} GiB of memory are "
+                                         "available; reduce its size or connectivity",
+                                         double(need) / (1 << 30), double(have) / (1 << 30)));
+}
 
-    for (std::size_t k = 0; k < projections_.size(); ++k) {
+std::vector<parameter_error> network::check() const {
+    const double dt = config_.dt_ms;
+    std::vector<parameter_error> problems;
+    // Runs one object's checks; a refusal is recorded and the next object is checked.
+    auto checked = [&](auto&& body) {
+        try {
+            body();
+        } catch (const parameter_error& e) {
+            problems.push_back(e);
+        }
+    };
+    for (auto& p : populations_) checked([&] { p->lower(dt); });
+
+    for (std::size_t k = 0; k < projections_.size(); ++k) checked([&] {
         const auto& s = projections_[k].spec;
         const std::string obj = projection_label(s, k);
         const std::size_t src = resolve_population(populations_, s.source, obj, "source");
@@ -387,9 +415,9 @@ void network::validate() const {
                                                   s.port, tp.model_name(), tp.ports()[port].weight_unit));
         }
         if (!(r.type == K::explicit_list && !r.delays_ms.empty())) check_delay(s.delay_ms, dt, obj);
-    }
+    });
 
-    for (const auto& d : impl_->poisson_specs) {
+    for (const auto& d : impl_->poisson_specs) checked([&] {
         const std::string obj = "poisson input '" + d.name + "'";
         const auto q = resolve_population(populations_, d.target, obj, "target");
         const auto port = resolve_port(*populations_[q], d.port, obj);
@@ -403,8 +431,8 @@ void network::validate() const {
             throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
         if (!(d.start_ms >= 0.0) || !(d.stop_ms >= d.start_ms))
             throw parameter_error(obj, "start", "needs 0 <= start <= stop");
-    }
-    for (const auto& d : impl_->generator_specs) {
+    });
+    for (const auto& d : impl_->generator_specs) checked([&] {
         const std::string obj = "spike generator '" + d.name + "'";
         const auto q = resolve_population(populations_, d.target, obj, "target");
         const auto port = resolve_port(*populations_[q], d.port, obj);
@@ -415,8 +443,8 @@ void network::validate() const {
                 throw parameter_error(obj, "times", fmt::format("spike times must be >= one step ({} ms), got {}", dt, t));
         if (populations_[q]->ports()[port].nonnegative_weights && d.weight < 0.0)
             throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
-    }
-    for (const auto& d : impl_->current_specs) {
+    });
+    for (const auto& d : impl_->current_specs) checked([&] {
         const std::string obj = "current input '" + d.name + "'";
         const auto q = resolve_population(populations_, d.target, obj, "target");
         check_neurons(d.neurons, *populations_[q], obj);
@@ -429,13 +457,13 @@ void network::validate() const {
                 throw parameter_error(obj, "times", "must be in increasing order");
             if (!std::isfinite(d.amplitudes_pA[i])) throw parameter_error(obj, "amplitudes", "must be finite");
         }
-    }
-    for (const auto& r : impl_->spike_specs) {
+    });
+    for (const auto& r : impl_->spike_specs) checked([&] {
         const std::string obj = "spike recorder '" + r.name + "'";
         const auto q = resolve_population(populations_, r.population, obj, "population");
         check_neurons(r.neurons, *populations_[q], obj);
-    }
-    for (const auto& r : impl_->state_specs) {
+    });
+    for (const auto& r : impl_->state_specs) checked([&] {
         const std::string obj = "state recorder '" + r.name + "'";
         const auto q = resolve_population(populations_, r.population, obj, "population");
         const auto& pop = *populations_[q];
@@ -452,20 +480,14 @@ void network::validate() const {
             }
         if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
             throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
-    }
-    for (const auto& r : impl_->rate_specs) {
+    });
+    for (const auto& r : impl_->rate_specs) checked([&] {
         const std::string obj = "rate recorder '" + r.name + "'";
         resolve_population(populations_, r.population, obj, "population");
         if (!(r.bin_ms >= dt * (1.0 - 1e-9)))
             throw parameter_error(obj, "bin", fmt::format("must be at least one step ({} ms)", dt));
-    }
-
-    const std::size_t need = estimate_memory();
-    const std::size_t have = available_memory_bytes();
-    if (have > 0 && need > have)
-        throw capacity_error(fmt::format("the network needs an estimated {:.2f} GiB but only {:.2f} GiB of memory are "
-                                         "available; reduce its size or connectivity",
-                                         double(need) / (1 << 30), double(have) / (1 << 30)));
+    });
+    return problems;
 }
 
 std::size_t network::estimate_memory() const {
@@ -858,6 +880,14 @@ void network::build() {
         I.scratch[s].counts.resize(static_cast<std::size_t>(I.window) * npop);
     }
     spike_counts_.assign(npop, 0);
+    I.isi.assign(npop, {});
+    for (std::size_t q = 0; q < npop; ++q) {
+        const std::size_t n = populations_[q]->size();
+        I.isi[q].last.assign(n, -1);
+        I.isi[q].count.assign(n, 0);
+        I.isi[q].sum.assign(n, 0.0);
+        I.isi[q].sum_sq.assign(n, 0.0);
+    }
 
     stats_ = {};
     for (auto& p : populations_) {
@@ -1088,6 +1118,17 @@ void network::run_steps(std::int64_t steps) {
                 if (stop > begin) {
                     I.segments.push_back({t0 + k, static_cast<std::uint32_t>(q), begin, stop});
                     spike_counts_[q] += stop - begin;
+                    auto& st = I.isi[q];
+                    for (std::uint32_t m = begin; m < stop; ++m) {
+                        const auto i = I.merged[m];
+                        if (st.last[i] >= 0) {
+                            const double d = double(t0 + k - st.last[i]);
+                            ++st.count[i];
+                            st.sum[i] += d;
+                            st.sum_sq[i] += d * d;
+                        }
+                        st.last[i] = t0 + k;
+                    }
                 }
             }
         }
@@ -1180,6 +1221,26 @@ std::size_t network::spike_recorder_count() const { return impl_->spike_specs.si
 std::size_t network::state_recorder_count() const { return impl_->state_specs.size(); }
 std::size_t network::rate_recorder_count() const { return impl_->rate_specs.size(); }
 std::size_t network::recording_memory_bytes() const { return impl_->recording_bytes; }
+
+spike_statistics network::population_statistics(std::size_t q) const {
+    spike_statistics out;
+    const auto& pop = *populations_.at(q);
+    out.spikes = spike_counts_.empty() ? 0 : spike_counts_[q];
+    const double seconds = double(step_) * config_.dt_ms * 1e-3;
+    out.rate_hz = seconds > 0.0 ? double(out.spikes) / (double(pop.size()) * seconds) : 0.0;
+    if (!built_) return out;
+    const auto& st = impl_->isi[q];
+    double cv_sum = 0.0;
+    for (std::size_t i = 0; i < pop.size(); ++i) {
+        if (st.count[i] < 2) continue;
+        const double m = st.sum[i] / st.count[i];
+        const double var = std::max(0.0, st.sum_sq[i] / st.count[i] - m * m);
+        cv_sum += std::sqrt(var) / m;
+        ++out.cv_neurons;
+    }
+    out.mean_cv_isi = out.cv_neurons ? cv_sum / double(out.cv_neurons) : std::nan("");
+    return out;
+}
 
 network::synapse_table network::synapses(std::size_t k) const {
     if (!built_) throw error("synapses(): the network is not built yet");

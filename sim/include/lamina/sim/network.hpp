@@ -47,6 +47,14 @@ struct build_statistics {
     double bytes_per_synapse() const { return synapses ? double(synapse_bytes) / double(synapses) : 0.0; }
 };
 
+// Spike count, rate and irregularity of a population since the start of the run.
+struct spike_statistics {
+    std::uint64_t spikes = 0;
+    double rate_hz = 0.0;
+    double mean_cv_isi = 0.0;    // mean over neurons with at least two intervals; NaN if none
+    std::size_t cv_neurons = 0;  // neurons that entered the mean
+};
+
 class network {
 public:
     explicit network(run_config config = {});
@@ -78,8 +86,11 @@ public:
     // Streams every recorder's data to `sink` instead of keeping it in memory.
     void set_recording_sink(recording_sink* sink) { sink_ = sink; }
 
-    // Validates everything (parameters, names, ports, delays, probabilities, memory) without
-    // building; throws a parameter_error naming the first bad object and parameter.
+    // Checks every object (parameters, names, ports, delays, probabilities) without building and
+    // returns all refusals, each naming its object and parameter.
+    std::vector<parameter_error> check() const;
+    // check() plus the memory estimate; throws the first refusal (parameter_error) or a
+    // capacity_error when the estimate exceeds the available memory.
     void validate() const;
     // Estimated bytes for state, rings and synapses, from the rules' expected synapse counts.
     std::size_t estimate_memory() const;
@@ -109,6 +120,8 @@ public:
     // Total spikes per population since the start.
     const std::vector<std::uint64_t>& spike_counts() const noexcept { return spike_counts_; }
     std::uint64_t synaptic_events() const noexcept { return synaptic_events_; }
+    // Rate and ISI irregularity from online per-neuron statistics (no recorder needed).
+    spike_statistics population_statistics(std::size_t population) const;
 
     const spike_record& spikes(std::size_t recorder) const;
     const state_record& states(std::size_t recorder) const;

@@ -31,7 +31,7 @@
 // multi-versioning), so a portable build runs the neuron loops at native width. lamina compiles
 // with -ffp-contract=off (no a*b+c fused into FMA), so both clones give identical bits.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(LAMINA_NATIVE_BUILD)
-#define LAMINA_KERNEL __attribute__((target_clones("default", "arch=x86-64-v3")))
+#define LAMINA_KERNEL __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define LAMINA_KERNEL
 #endif
@@ -65,41 +65,33 @@ struct kernel_args {
     std::size_t end;
 };
 
-// The grid refractoriness and threshold of integrate-and-fire models (NEST iaf_* semantics): a
-// neuron with r > 0 remaining refractory steps is held at V_reset and counts down; otherwise
-// V >= V_th emits a spike, resets V and loads t_ref steps. Models integrate every neuron
-// branch-free first and call this afterwards, so the integration loop vectorises and the value
-// computed for a refractory neuron is simply overwritten.
-inline void hold_refractory_and_fire(double* __restrict V, std::int32_t* __restrict r, std::size_t begin,
-                                     std::size_t end, double V_reset, double V_th, std::int32_t ref_steps,
-                                     spike_sink& sink) {
-    LAMINA_SIMD
-    for (std::size_t i = begin; i < end; ++i) {
-        const bool refractory = r[i] > 0;
-        V[i] = refractory ? V_reset : V[i];
-        r[i] -= refractory ? 1 : 0;
-    }
-    // Spikes are rare per step: test eight neurons at once (vectorised) and look closer only
-    // where one of them crossed.
-    constexpr std::size_t block = 8;
-    std::size_t i = begin;
-    for (; i + block <= end; i += block) {
-        bool any = false;
-        for (std::size_t k = 0; k < block; ++k) any |= V[i + k] >= V_th;
-        if (!any) continue;
-        for (std::size_t k = i; k < i + block; ++k) {
-            if (V[k] >= V_th) {
-                V[k] = V_reset;
-                r[k] = ref_steps;
-                sink.push(static_cast<std::uint32_t>(k));
+// Grid refractoriness of integrate-and-fire models (NEST iaf_* semantics): a neuron with r > 0
+// remaining refractory steps is held at V_reset and counts down. Used inside a model's
+// vectorised integration loop on the freshly integrated value, which it overrides.
+inline double hold_refractory(std::int32_t& r, double v_integrated, double V_reset) noexcept {
+    const std::int32_t ri = r;
+    r = ri > 0 ? ri - 1 : 0;
+    return ri > 0 ? V_reset : v_integrated;
+}
+
+// Threshold of integrate-and-fire models: V >= V_th emits a spike, resets V and loads t_ref
+// steps. Spikes are rare per step, so blocks of 64 neurons are tested with one vectorised
+// comparison and only a block that contains a crossing is scanned.
+inline void fire_at_threshold(double* __restrict V, std::int32_t* __restrict r, std::size_t begin, std::size_t end,
+                              double V_reset, double V_th, std::int32_t ref_steps, spike_sink& sink) {
+    constexpr std::size_t block = 64;
+    for (std::size_t b = begin; b < end; b += block) {
+        const std::size_t e = b + block < end ? b + block : end;
+        double highest = V[b];
+        _Pragma("omp simd reduction(max:highest)")
+        for (std::size_t i = b; i < e; ++i) highest = V[i] > highest ? V[i] : highest;
+        if (!(highest >= V_th)) continue;
+        for (std::size_t i = b; i < e; ++i) {
+            if (V[i] >= V_th) {
+                V[i] = V_reset;
+                r[i] = ref_steps;
+                sink.push(static_cast<std::uint32_t>(i));
             }
-        }
-    }
-    for (; i < end; ++i) {
-        if (V[i] >= V_th) {
-            V[i] = V_reset;
-            r[i] = ref_steps;
-            sink.push(static_cast<std::uint32_t>(i));
         }
     }
 }

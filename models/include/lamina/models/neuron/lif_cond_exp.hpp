@@ -92,11 +92,11 @@ struct lif_cond_exp {
             const double k1 = -c.g_L * (v - c.E_L) - ge0 * (v - c.E_ex) - gi0 * (v - c.E_in) + drive;
             const double vp = v + hC * k1;
             const double k2 = -c.g_L * (vp - c.E_L) - ge1 * (vp - c.E_ex) - gi1 * (vp - c.E_in) + drive;
-            V[i] = v + 0.5 * hC * (k1 + k2);
+            V[i] = sim::hold_refractory(r[i], v + 0.5 * hC * (k1 + k2), c.V_reset);
             ge[i] = ge1 + ex[i];
             gi[i] = gi1 + in[i];
         }
-        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
+        sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 

@@ -75,9 +75,9 @@ struct lif_psc_delta {
         LAMINA_SIMD
         for (std::size_t i = begin; i < end; ++i) {
             const double v = c.E_L + c.P33 * (V[i] - c.E_L) + c.P30 * (c.I_e + I[i]) + ex[i] + in[i];
-            V[i] = std::max(v, c.V_min);
+            V[i] = sim::hold_refractory(r[i], std::max(v, c.V_min), c.V_reset);
         }
-        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
+        sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 

@@ -100,11 +100,11 @@ struct lif_psc_exp {
         LAMINA_SIMD
         for (std::size_t i = begin; i < end; ++i) {
             const double y = c.P22 * (V[i] - c.E_L) + c.P21_ex * Iex[i] + c.P21_in * Iin[i] + c.P20 * (c.I_e + I[i]);
-            V[i] = y + c.E_L;
+            V[i] = sim::hold_refractory(r[i], y + c.E_L, c.V_reset);
             Iex[i] = c.P11_ex * Iex[i] + ex[i];
             Iin[i] = c.P11_in * Iin[i] + in[i];
         }
-        sim::hold_refractory_and_fire(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
+        sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
 };
 
