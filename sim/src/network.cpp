@@ -512,6 +512,19 @@ std::size_t network::estimate_memory() const {
     return bytes;
 }
 
+std::uint64_t network::expected_synapse_count() const {
+    std::uint64_t n = 0;
+    for (const auto& pr : projections_) {
+        std::uint64_t ns = 0, nt = 0;
+        for (auto& p : populations_) {
+            if (p->name() == pr.spec.source) ns = p->size();
+            if (p->name() == pr.spec.target) nt = p->size();
+        }
+        n += expected_synapses(pr.spec.rule, ns, nt);
+    }
+    return n;
+}
+
 // Building -------------------------------------------------------------------------------------------
 
 namespace {

@@ -94,6 +94,8 @@ public:
     void validate() const;
     // Estimated bytes for state, rings and synapses, from the rules' expected synapse counts.
     std::size_t estimate_memory() const;
+    // Expected number of synapses from the rules (exact for all but pairwise_bernoulli).
+    std::uint64_t expected_synapse_count() const;
     // Validates, builds connectivity and initial state. run() calls it when needed.
     void build();
     bool built() const noexcept { return built_; }

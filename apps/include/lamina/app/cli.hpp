@@ -1,0 +1,13 @@
+#pragma once
+// The `lamina` command: run, check and info (see README and docs/model-files.md).
+namespace lamina::app {
+
+// Exit status: 0 success, 1 a failure while running (I/O), 2 bad input (usage, model file,
+// too large for memory), 130 interrupted by SIGINT (the result file is complete and marked).
+constexpr int exit_failure = 1;
+constexpr int exit_bad_input = 2;
+constexpr int exit_interrupted = 130;
+
+int run_cli(int argc, char** argv);
+
+} // namespace lamina::app

@@ -1,0 +1,97 @@
+#pragma once
+// TOML model files: a description of populations, projections, stimuli, recorders and the run,
+// read with toml++ and turned into a sim::network. Every problem is reported before anything is
+// built, each with file, line, column, key and what is allowed (docs/model-files.md is the
+// reference for every key).
+#include "lamina/sim/model_registry.hpp"
+#include "lamina/sim/network.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lamina::app {
+
+struct source_location {
+    int line = 0;
+    int column = 0;
+};
+
+struct diagnostic {
+    std::string file;
+    source_location where;
+    std::string key;  // e.g. "projections[2].probability"
+    std::string message;
+    std::string text() const;
+};
+
+// All problems of a model file; what() lists them one per line.
+class model_file_error : public std::runtime_error {
+public:
+    explicit model_file_error(std::vector<diagnostic> d);
+    const std::vector<diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+
+private:
+    std::vector<diagnostic> diagnostics_;
+};
+
+struct run_section {
+    double duration_ms = 1000.0;
+    double dt_ms = 0.1;
+    std::uint64_t seed = 1;
+    int threads = 0;  // 0: all cores
+    std::string output;
+};
+
+struct population_description {
+    std::string name;
+    std::string model;
+    std::size_t size = 0;
+    std::vector<std::pair<std::string, double>> parameters;
+    std::vector<std::pair<std::string, sim::distribution>> initial;
+};
+
+struct model_description {
+    std::string path;
+    std::string text;  // the file as read, stored in result files
+    run_section run;
+    std::vector<population_description> populations;
+    std::vector<sim::projection_spec> projections;
+    std::vector<sim::poisson_input_spec> poisson_inputs;
+    std::vector<sim::spike_generator_spec> spike_generators;
+    std::vector<sim::current_input_spec> current_inputs;
+    std::vector<sim::spike_recorder_spec> spike_recorders;
+    std::vector<sim::state_recorder_spec> state_recorders;
+    std::vector<sim::rate_recorder_spec> rate_recorders;
+
+    // Where things were written, to point engine refusals back at the file: the engine names an
+    // object ("projection 'E->I'") and a parameter ("probability").
+    struct place {
+        source_location where;
+        std::string key;
+    };
+    std::map<std::string, place> objects;                            // object label -> its table
+    std::map<std::pair<std::string, std::string>, place> parameters; // (object, parameter) -> key
+};
+
+// Reads and checks the syntax, keys and types of a model file; throws model_file_error listing
+// every problem found.
+model_description load_model_file(const std::string& path);
+model_description parse_model_text(const std::string& text, const std::string& path);
+
+struct run_overrides {
+    std::optional<int> threads;
+    std::optional<std::uint64_t> seed;
+    std::optional<double> duration_ms;
+    std::optional<std::string> output;
+};
+
+// Creates the network (not yet built). Every semantic problem (unknown model or parameter, bad
+// value, dangling population, unknown port, ...) is collected and thrown as one model_file_error.
+std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
+                                          const sim::model_registry& registry);
+
+} // namespace lamina::app

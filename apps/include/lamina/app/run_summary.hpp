@@ -1,0 +1,47 @@
+#pragma once
+// The end-of-run summary of the lamina command, as text for people and as one JSON object for
+// scripts (`lamina run --json`).
+#include "lamina/sim/network.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lamina::app {
+
+struct population_summary {
+    std::string name;
+    std::uint64_t size = 0;
+    std::uint64_t spikes = 0;
+    double rate_hz = 0.0;
+    double cv_isi = 0.0;  // NaN when no neuron fired three times
+};
+
+struct run_summary {
+    std::uint64_t neurons = 0;
+    std::uint64_t synapses = 0;
+    std::uint64_t spikes = 0;
+    double model_time_s = 0.0;
+    double build_s = 0.0;
+    double sim_s = 0.0;
+    int threads = 0;
+    std::uint64_t seed = 0;
+    double peak_rss_mb = 0.0;
+    double bytes_per_synapse = 0.0;
+    std::string output;
+    bool interrupted = false;
+    std::vector<population_summary> populations;
+
+    // Wall seconds per second of model time (below 1: faster than real time).
+    double real_time_factor() const { return model_time_s > 0.0 ? sim_s / model_time_s : 0.0; }
+};
+
+run_summary summarize(const sim::network& net, double sim_seconds, const std::string& output, bool interrupted);
+std::string to_text(const run_summary& s);
+std::string to_json(const run_summary& s);
+
+// JSON string literal with escapes.
+std::string json_string(const std::string& s);
+// A finite number, or null.
+std::string json_number(double v);
+
+} // namespace lamina::app

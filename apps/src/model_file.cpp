@@ -1,0 +1,645 @@
+#include "lamina/app/model_file.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace lamina::app {
+
+std::string diagnostic::text() const {
+    std::string s = file;
+    if (where.line > 0) s += fmt::format(":{}:{}", where.line, where.column);
+    s += ": ";
+    if (!key.empty()) s += key + ": ";
+    return s + message;
+}
+
+namespace {
+std::string join_diagnostics(const std::vector<diagnostic>& d) {
+    std::string s;
+    for (const auto& x : d) s += x.text() + "\n";
+    if (!s.empty()) s.pop_back();
+    return s;
+}
+} // namespace
+
+model_file_error::model_file_error(std::vector<diagnostic> d)
+    : std::runtime_error(join_diagnostics(d)), diagnostics_(std::move(d)) {}
+
+namespace {
+
+source_location location_of(const toml::source_region& r) {
+    return {static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+}
+
+const char* type_name(const toml::node& n) {
+    switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date or time";
+    }
+}
+
+// Reads typed values out of toml tables and records every problem with its place in the file.
+class reader {
+public:
+    reader(std::string file, model_description& d) : file_(std::move(file)), d_(d) {}
+
+    std::vector<diagnostic> problems;
+
+    void error(source_location where, const std::string& key, const std::string& message) {
+        problems.push_back({file_, where, key, message});
+    }
+    void error(const toml::node& n, const std::string& key, const std::string& message) {
+        error(location_of(n.source()), key, message);
+    }
+
+    // Every key of `t` must be in `allowed`; unknown ones are errors with a suggestion.
+    void check_keys(const toml::table& t, const std::string& path, std::initializer_list<std::string_view> allowed) {
+        std::vector<std::string_view> names(allowed);
+        for (auto&& [k, v] : t) {
+            if (std::find(names.begin(), names.end(), k.str()) != names.end()) continue;
+            std::string msg = "unknown key";
+            if (auto near = sim::nearest_name(k.str(), names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+            msg += "; allowed:";
+            for (auto n : names) msg += " " + std::string(n);
+            error(location_of(k.source()), join(path, k.str()), msg);
+        }
+    }
+
+    static std::string join(const std::string& path, std::string_view key) {
+        return path.empty() ? std::string(key) : path + "." + std::string(key);
+    }
+
+    const toml::node* get(const toml::table& t, std::string_view key, const std::string& path, bool required,
+                          source_location table_where) {
+        const toml::node* n = t.get(key);
+        if (!n && required) error(table_where, join(path, key), "missing required key");
+        return n;
+    }
+
+    std::optional<double> number(const toml::table& t, std::string_view key, const std::string& path, bool required,
+                                 source_location where) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        if (auto v = n->value<double>(); v && (n->is_floating_point() || n->is_integer())) {
+            if (!std::isfinite(*v)) {
+                error(*n, join(path, key), "must be a finite number");
+                return std::nullopt;
+            }
+            return *v;
+        }
+        error(*n, join(path, key), std::string("must be a number, got ") + type_name(*n));
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> integer(const toml::table& t, std::string_view key, const std::string& path,
+                                        bool required, source_location where, std::int64_t min_value) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        if (!n->is_integer()) {
+            error(*n, join(path, key), std::string("must be an integer, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        const auto v = *n->value<std::int64_t>();
+        if (v < min_value) {
+            error(*n, join(path, key), fmt::format("must be >= {}, got {}", min_value, v));
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    std::optional<bool> boolean(const toml::table& t, std::string_view key, const std::string& path,
+                                source_location where) {
+        const toml::node* n = get(t, key, path, false, where);
+        if (!n) return std::nullopt;
+        if (!n->is_boolean()) {
+            error(*n, join(path, key), std::string("must be true or false, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        return *n->value<bool>();
+    }
+
+    std::optional<std::string> string(const toml::table& t, std::string_view key, const std::string& path,
+                                      bool required, source_location where) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        if (!n->is_string()) {
+            error(*n, join(path, key), std::string("must be a string, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        return *n->value<std::string>();
+    }
+
+    // One of `choices`, with a suggestion for a near miss.
+    std::optional<std::string> choice(const toml::table& t, std::string_view key, const std::string& path,
+                                      bool required, source_location where,
+                                      std::initializer_list<std::string_view> choices) {
+        auto s = string(t, key, path, required, where);
+        if (!s) return std::nullopt;
+        std::vector<std::string_view> names(choices);
+        if (std::find(names.begin(), names.end(), *s) != names.end()) return s;
+        std::string msg = "unknown value '" + *s + "'";
+        if (auto near = sim::nearest_name(*s, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+        msg += "; allowed:";
+        for (auto n : names) msg += " " + std::string(n);
+        error(*t.get(key), join(path, key), msg);
+        return std::nullopt;
+    }
+
+    std::optional<std::vector<double>> numbers(const toml::table& t, std::string_view key, const std::string& path,
+                                               bool required, source_location where) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        const toml::array* a = n->as_array();
+        if (!a) {
+            error(*n, join(path, key), std::string("must be an array of numbers, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        std::vector<double> out;
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const auto& e = *a->get(i);
+            auto v = e.value<double>();
+            if (!v || !(e.is_integer() || e.is_floating_point()) || !std::isfinite(*v)) {
+                error(e, fmt::format("{}[{}]", join(path, key), i), std::string("must be a finite number, got ") +
+                                                                         type_name(e));
+                return std::nullopt;
+            }
+            out.push_back(*v);
+        }
+        return out;
+    }
+
+    std::optional<std::vector<std::uint32_t>> indices(const toml::table& t, std::string_view key,
+                                                      const std::string& path, bool required, source_location where) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        const toml::array* a = n->as_array();
+        if (!a) {
+            error(*n, join(path, key), std::string("must be an array of neuron indices, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        std::vector<std::uint32_t> out;
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const auto& e = *a->get(i);
+            if (!e.is_integer() || *e.value<std::int64_t>() < 0 ||
+                *e.value<std::int64_t>() > std::numeric_limits<std::uint32_t>::max()) {
+                error(e, fmt::format("{}[{}]", join(path, key), i), "must be a neuron index (integer >= 0)");
+                return std::nullopt;
+            }
+            out.push_back(static_cast<std::uint32_t>(*e.value<std::int64_t>()));
+        }
+        return out;
+    }
+
+    std::optional<std::vector<std::string>> strings(const toml::table& t, std::string_view key,
+                                                    const std::string& path, bool required, source_location where) {
+        const toml::node* n = get(t, key, path, required, where);
+        if (!n) return std::nullopt;
+        const toml::array* a = n->as_array();
+        if (!a) {
+            error(*n, join(path, key), std::string("must be an array of strings, got ") + type_name(*n));
+            return std::nullopt;
+        }
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const auto& e = *a->get(i);
+            if (!e.is_string()) {
+                error(e, fmt::format("{}[{}]", join(path, key), i), "must be a string");
+                return std::nullopt;
+            }
+            out.push_back(*e.value<std::string>());
+        }
+        return out;
+    }
+
+    // A number (constant) or a table { dist = "...", ... }.
+    std::optional<sim::distribution> distribution(const toml::node& n, const std::string& key) {
+        if (n.is_integer() || n.is_floating_point()) {
+            const double v = *n.value<double>();
+            if (!std::isfinite(v)) {
+                error(n, key, "must be a finite number");
+                return std::nullopt;
+            }
+            return sim::distribution::constant(v);
+        }
+        const toml::table* t = n.as_table();
+        if (!t) {
+            error(n, key, std::string("must be a number or a distribution table {dist = ...}, got ") + type_name(n));
+            return std::nullopt;
+        }
+        const auto where = location_of(t->source());
+        auto kind = choice(*t, "dist", key, true, where, {"constant", "uniform", "normal", "lognormal"});
+        if (!kind) return std::nullopt;
+        sim::distribution d;
+        bool ok = true;
+        auto need = [&](std::string_view k) {
+            auto v = number(*t, k, key, true, where);
+            ok = ok && v.has_value();
+            return v.value_or(0.0);
+        };
+        if (*kind == "constant") {
+            check_keys(*t, key, {"dist", "value", "min", "max"});
+            d = sim::distribution::constant(need("value"));
+        } else if (*kind == "uniform") {
+            check_keys(*t, key, {"dist", "low", "high", "min", "max"});
+            const double lo = need("low"), hi = need("high");
+            d = sim::distribution::uniform(lo, hi);
+        } else if (*kind == "normal") {
+            check_keys(*t, key, {"dist", "mean", "sd", "min", "max"});
+            const double m = need("mean"), sd = need("sd");
+            d = sim::distribution::normal(m, sd);
+        } else {
+            check_keys(*t, key, {"dist", "mu", "sigma", "min", "max"});
+            const double mu = need("mu"), sigma = need("sigma");
+            d = sim::distribution::lognormal(mu, sigma);
+        }
+        if (auto v = number(*t, "min", key, false, where)) d.lower = *v;
+        if (auto v = number(*t, "max", key, false, where)) d.upper = *v;
+        if (!ok) return std::nullopt;
+        return d;
+    }
+
+    void remember_object(const std::string& label, source_location where, const std::string& key) {
+        d_.objects[label] = {where, key};
+    }
+    void remember_key(const std::string& label, const std::string& parameter, const toml::table& t,
+                      std::string_view key, const std::string& path) {
+        if (const toml::node* n = t.get(key)) d_.parameters[{label, parameter}] = {location_of(n->source()), join(path, key)};
+    }
+
+private:
+    std::string file_;
+    model_description& d_;
+};
+
+const toml::table* as_table(reader& r, const toml::node* n, const std::string& key) {
+    if (!n) return nullptr;
+    if (auto t = n->as_table()) return t;
+    r.error(*n, key, std::string("must be a table, got ") + type_name(*n));
+    return nullptr;
+}
+
+void read_run(reader& r, const toml::table& root, model_description& d) {
+    const toml::table* t = as_table(r, root.get("run"), "run");
+    if (!t) return;
+    const auto where = location_of(t->source());
+    r.check_keys(*t, "run", {"duration", "dt", "seed", "threads", "output"});
+    if (auto v = r.number(*t, "duration", "run", false, where)) {
+        if (*v < 0) r.error(*t->get("duration"), "run.duration", "must be >= 0 ms");
+        d.run.duration_ms = *v;
+    }
+    if (auto v = r.number(*t, "dt", "run", false, where)) {
+        if (!(*v > 0)) r.error(*t->get("dt"), "run.dt", fmt::format("must be > 0 ms, got {}", *v));
+        d.run.dt_ms = *v;
+    }
+    if (auto v = r.integer(*t, "seed", "run", false, where, 0)) d.run.seed = static_cast<std::uint64_t>(*v);
+    if (auto v = r.integer(*t, "threads", "run", false, where, 0)) d.run.threads = static_cast<int>(*v);
+    if (auto v = r.string(*t, "output", "run", false, where)) d.run.output = *v;
+}
+
+void read_populations(reader& r, const toml::table& root, model_description& d) {
+    const toml::node* node = root.get("populations");
+    if (!node) {
+        r.error(source_location{1, 1}, "populations", "missing: a model needs at least one [populations.NAME] table");
+        return;
+    }
+    const toml::table* pops = as_table(r, node, "populations");
+    if (!pops) return;
+    if (pops->empty()) r.error(*pops, "populations", "needs at least one population");
+    for (auto&& [name, value] : *pops) {
+        const std::string path = "populations." + std::string(name.str());
+        const toml::table* t = as_table(r, &value, path);
+        if (!t) continue;
+        const auto where = location_of(t->source());
+        r.check_keys(*t, path, {"model", "size", "params", "initial"});
+        population_description p;
+        p.name = std::string(name.str());
+        const std::string label = "population '" + p.name + "'";
+        r.remember_object(label, where, path);
+        p.model = r.string(*t, "model", path, true, where).value_or("");
+        r.remember_key(label, "model", *t, "model", path);
+        p.size = static_cast<std::size_t>(r.integer(*t, "size", path, true, where, 1).value_or(0));
+        r.remember_key(label, "size", *t, "size", path);
+        if (const toml::table* params = as_table(r, t->get("params"), path + ".params")) {
+            for (auto&& [k, v] : *params) {
+                const std::string key = path + ".params." + std::string(k.str());
+                if (auto x = v.value<double>(); x && (v.is_integer() || v.is_floating_point()) && std::isfinite(*x))
+                    p.parameters.emplace_back(std::string(k.str()), *x);
+                else
+                    r.error(v, key, std::string("must be a finite number, got ") + type_name(v));
+                d.parameters[{label, std::string(k.str())}] = {location_of(k.source()), key};
+            }
+        }
+        if (const toml::table* init = as_table(r, t->get("initial"), path + ".initial")) {
+            for (auto&& [k, v] : *init) {
+                const std::string key = path + ".initial." + std::string(k.str());
+                if (auto dist = r.distribution(v, key)) p.initial.emplace_back(std::string(k.str()), *dist);
+                d.parameters[{label, "initial." + std::string(k.str())}] = {location_of(k.source()), key};
+            }
+        }
+        d.populations.push_back(std::move(p));
+    }
+}
+
+// The array-of-tables `key`, each element with its path "key[i]" (1-based, as a reader counts).
+template <class F>
+void for_each_entry(reader& r, const toml::table& root, std::string_view key, F&& f) {
+    const toml::node* n = root.get(key);
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a) {
+        r.error(*n, std::string(key), std::string("must be an array of tables [[") + std::string(key) + "]], got " +
+                                          type_name(*n));
+        return;
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string path = fmt::format("{}[{}]", key, i + 1);
+        const toml::table* t = a->get(i)->as_table();
+        if (!t) {
+            r.error(*a->get(i), path, "must be a table");
+            continue;
+        }
+        f(*t, path, i);
+    }
+}
+
+void read_projections(reader& r, const toml::table& root, model_description& d) {
+    std::set<std::string> names;
+    for_each_entry(r, root, "projections", [&](const toml::table& t, const std::string& path, std::size_t i) {
+        const auto where = location_of(t.source());
+        r.check_keys(t, path,
+                     {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "autapses",
+                      "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays"});
+        sim::projection_spec s;
+        s.source = r.string(t, "source", path, true, where).value_or("");
+        s.target = r.string(t, "target", path, true, where).value_or("");
+        s.name = r.string(t, "name", path, false, where).value_or(s.source + "->" + s.target);
+        if (!names.insert(s.name).second) s.name += fmt::format("#{}", i + 1);
+        const std::string label = "projection '" + s.name + "'";
+        r.remember_object(label, where, path);
+        for (const char* k : {"source", "target", "port", "probability", "indegree", "outdegree", "weight", "delay",
+                              "sources", "targets", "weights", "delays"})
+            r.remember_key(label, k, t, k, path);
+        r.remember_key(label, "rule", t, "rule", path);
+        const auto rule = r.choice(t, "rule", path, true, where,
+                                   {"one_to_one", "all_to_all", "pairwise_bernoulli", "fixed_indegree",
+                                    "fixed_outdegree", "explicit"});
+        const bool autapses = r.boolean(t, "autapses", path, where).value_or(true);
+        const bool multapses = r.boolean(t, "multapses", path, where).value_or(true);
+        auto forbid = [&](std::initializer_list<std::string_view> keys, const std::string& why) {
+            for (auto k : keys)
+                if (const toml::node* n = t.get(k)) r.error(*n, reader::join(path, k), "not used " + why);
+        };
+        if (rule) {
+            using R = sim::connection_rule;
+            if (*rule == "one_to_one") {
+                s.rule = R::one_to_one();
+                forbid({"probability", "indegree", "outdegree", "sources", "targets"}, "by rule one_to_one");
+            } else if (*rule == "all_to_all") {
+                s.rule = R::all_to_all(autapses);
+                forbid({"probability", "indegree", "outdegree", "sources", "targets"}, "by rule all_to_all");
+            } else if (*rule == "pairwise_bernoulli") {
+                s.rule = R::pairwise_bernoulli(r.number(t, "probability", path, true, where).value_or(0.0), autapses);
+                forbid({"indegree", "outdegree", "sources", "targets"}, "by rule pairwise_bernoulli");
+            } else if (*rule == "fixed_indegree") {
+                s.rule = R::fixed_indegree(
+                    static_cast<std::uint64_t>(r.integer(t, "indegree", path, true, where, 0).value_or(0)), autapses,
+                    multapses);
+                forbid({"probability", "outdegree", "sources", "targets"}, "by rule fixed_indegree");
+            } else if (*rule == "fixed_outdegree") {
+                s.rule = R::fixed_outdegree(
+                    static_cast<std::uint64_t>(r.integer(t, "outdegree", path, true, where, 0).value_or(0)), autapses,
+                    multapses);
+                forbid({"probability", "indegree", "sources", "targets"}, "by rule fixed_outdegree");
+            } else {
+                auto src = r.indices(t, "sources", path, true, where).value_or(std::vector<std::uint32_t>{});
+                auto tgt = r.indices(t, "targets", path, true, where).value_or(std::vector<std::uint32_t>{});
+                std::vector<float> w;
+                if (auto ws = r.numbers(t, "weights", path, false, where))
+                    for (double x : *ws) w.push_back(static_cast<float>(x));
+                auto dl = r.numbers(t, "delays", path, false, where).value_or(std::vector<double>{});
+                s.rule = R::explicit_list(std::move(src), std::move(tgt), std::move(w), std::move(dl));
+                forbid({"probability", "indegree", "outdegree"}, "by rule explicit");
+            }
+        }
+        if (rule && *rule != "explicit") forbid({"weights", "delays"}, "unless rule = \"explicit\"");
+        const bool explicit_weights = rule && *rule == "explicit" && t.get("weights");
+        if (const toml::node* w = t.get("weight")) {
+            if (auto dist = r.distribution(*w, reader::join(path, "weight"))) s.weight = *dist;
+        } else if (!explicit_weights) {
+            r.error(where, reader::join(path, "weight"), "missing required key");
+        }
+        s.delay_ms = sim::distribution::constant(d.run.dt_ms);
+        if (const toml::node* dl = t.get("delay"))
+            if (auto dist = r.distribution(*dl, reader::join(path, "delay"))) s.delay_ms = *dist;
+        s.port = r.string(t, "port", path, false, where).value_or("excitatory");
+        d.projections.push_back(std::move(s));
+    });
+}
+
+void read_stimuli(reader& r, const toml::table& root, model_description& d) {
+    for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
+        const auto where = location_of(t.source());
+        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current"});
+        if (!type) return;
+        const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
+        const std::string target = r.string(t, "target", path, true, where).value_or("");
+        const auto neurons = r.indices(t, "neurons", path, false, where).value_or(std::vector<std::uint32_t>{});
+        std::string label;
+        if (*type == "poisson") {
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "weight", "port", "independent",
+                                   "start", "stop"});
+            sim::poisson_input_spec s;
+            s.name = name;
+            s.target = target;
+            s.neurons = neurons;
+            s.rate_hz = r.number(t, "rate", path, true, where).value_or(0.0);
+            s.weight = r.number(t, "weight", path, true, where).value_or(0.0);
+            s.port = r.string(t, "port", path, false, where).value_or("excitatory");
+            s.independent = r.boolean(t, "independent", path, where).value_or(true);
+            s.start_ms = r.number(t, "start", path, false, where).value_or(0.0);
+            s.stop_ms = r.number(t, "stop", path, false, where).value_or(std::numeric_limits<double>::infinity());
+            d.poisson_inputs.push_back(s);
+            label = "poisson input '" + name + "'";
+        } else if (*type == "spike_generator") {
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "times", "weight", "delay", "port"});
+            sim::spike_generator_spec s;
+            s.name = name;
+            s.target = target;
+            s.neurons = neurons;
+            s.times_ms = r.numbers(t, "times", path, true, where).value_or(std::vector<double>{});
+            s.weight = r.number(t, "weight", path, true, where).value_or(0.0);
+            s.delay_ms = r.number(t, "delay", path, false, where).value_or(d.run.dt_ms);
+            s.port = r.string(t, "port", path, false, where).value_or("excitatory");
+            d.spike_generators.push_back(s);
+            label = "spike generator '" + name + "'";
+        } else if (*type == "dc") {
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "amplitude", "start", "stop"});
+            auto s = sim::current_input_spec::dc(
+                name, target, r.number(t, "amplitude", path, true, where).value_or(0.0),
+                r.number(t, "start", path, false, where).value_or(0.0),
+                r.number(t, "stop", path, false, where).value_or(std::numeric_limits<double>::infinity()));
+            s.neurons = neurons;
+            d.current_inputs.push_back(s);
+            label = "current input '" + name + "'";
+        } else {
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "times", "amplitudes"});
+            sim::current_input_spec s;
+            s.name = name;
+            s.target = target;
+            s.neurons = neurons;
+            s.times_ms = r.numbers(t, "times", path, true, where).value_or(std::vector<double>{});
+            s.amplitudes_pA = r.numbers(t, "amplitudes", path, true, where).value_or(std::vector<double>{});
+            d.current_inputs.push_back(s);
+            label = "current input '" + name + "'";
+        }
+        r.remember_object(label, where, path);
+        for (const char* k : {"target", "neurons", "rate", "weight", "port", "start", "stop", "times", "delay",
+                              "amplitudes", "amplitude"})
+            r.remember_key(label, k, t, k, path);
+    });
+}
+
+void read_recorders(reader& r, const toml::table& root, model_description& d) {
+    for_each_entry(r, root, "recorders", [&](const toml::table& t, const std::string& path, std::size_t) {
+        const auto where = location_of(t.source());
+        const auto type = r.choice(t, "type", path, true, where, {"spikes", "state", "rate"});
+        if (!type) return;
+        const std::string pop = r.string(t, "population", path, true, where).value_or("");
+        const std::string name = r.string(t, "name", path, false, where).value_or(*type + "_" + pop);
+        std::string label;
+        if (*type == "spikes") {
+            r.check_keys(t, path, {"type", "name", "population", "neurons"});
+            d.spike_recorders.push_back(
+                {name, pop, r.indices(t, "neurons", path, false, where).value_or(std::vector<std::uint32_t>{})});
+            label = "spike recorder '" + name + "'";
+        } else if (*type == "state") {
+            r.check_keys(t, path, {"type", "name", "population", "neurons", "variables", "interval"});
+            sim::state_recorder_spec s;
+            s.name = name;
+            s.population = pop;
+            s.neurons = r.indices(t, "neurons", path, true, where).value_or(std::vector<std::uint32_t>{});
+            s.variables = r.strings(t, "variables", path, true, where).value_or(std::vector<std::string>{});
+            s.interval_ms = r.number(t, "interval", path, false, where).value_or(1.0);
+            d.state_recorders.push_back(s);
+            label = "state recorder '" + name + "'";
+        } else {
+            r.check_keys(t, path, {"type", "name", "population", "bin"});
+            d.rate_recorders.push_back({name, pop, r.number(t, "bin", path, false, where).value_or(1.0)});
+            label = "rate recorder '" + name + "'";
+        }
+        r.remember_object(label, where, path);
+        for (const char* k : {"population", "neurons", "variables", "interval", "bin"})
+            r.remember_key(label, k, t, k, path);
+    });
+}
+
+} // namespace
+
+model_description parse_model_text(const std::string& text, const std::string& path) {
+    model_description d;
+    d.path = path;
+    d.text = text;
+    toml::table root;
+    try {
+        root = toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+        throw model_file_error({{path, location_of(e.source()), "", "TOML syntax error: " + std::string(e.description())}});
+    }
+    reader r(path, d);
+    r.check_keys(root, "", {"run", "populations", "projections", "stimuli", "recorders"});
+    read_run(r, root, d);  // first: dt is the default delay
+    read_populations(r, root, d);
+    read_projections(r, root, d);
+    read_stimuli(r, root, d);
+    read_recorders(r, root, d);
+    if (!r.problems.empty()) {
+        std::stable_sort(r.problems.begin(), r.problems.end(), [](const diagnostic& a, const diagnostic& b) {
+            return a.where.line < b.where.line;
+        });
+        throw model_file_error(std::move(r.problems));
+    }
+    return d;
+}
+
+model_description load_model_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw model_file_error({{path, {}, "", "cannot open the model file"}});
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_model_text(ss.str(), path);
+}
+
+std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
+                                          const sim::model_registry& registry) {
+    std::vector<diagnostic> problems;
+    auto place_of = [&](const std::string& object, const std::string& parameter) -> model_description::place {
+        if (auto it = d.parameters.find({object, parameter}); it != d.parameters.end()) return it->second;
+        if (auto it = d.objects.find(object); it != d.objects.end()) return it->second;
+        return {};
+    };
+    auto report = [&](const sim::parameter_error& e) {
+        const auto p = place_of(e.object(), e.parameter());
+        problems.push_back({d.path, p.where, p.key, e.what()});
+    };
+
+    sim::run_config cfg;
+    cfg.dt_ms = d.run.dt_ms;
+    cfg.seed = o.seed.value_or(d.run.seed);
+    cfg.threads = o.threads.value_or(d.run.threads);
+    std::unique_ptr<sim::network> net;
+    try {
+        net = std::make_unique<sim::network>(cfg);
+    } catch (const sim::parameter_error& e) {
+        problems.push_back({d.path, {}, "run." + e.parameter(), e.what()});
+        throw model_file_error(problems);
+    }
+    for (const auto& p : d.populations) {
+        try {
+            auto pop = registry.create(p.model, p.name, p.size);
+            for (const auto& [k, v] : p.parameters) {
+                try {
+                    pop->set_parameter(k, v);
+                } catch (const sim::parameter_error& e) {
+                    report(e);
+                }
+            }
+            for (const auto& [k, dist] : p.initial) {
+                try {
+                    pop->set_initial(k, dist);
+                } catch (const sim::parameter_error& e) {
+                    report(e);
+                }
+            }
+            net->add_population(std::move(pop));
+        } catch (const sim::parameter_error& e) {
+            report(e);
+        }
+    }
+    if (!problems.empty()) throw model_file_error(problems);
+    for (const auto& s : d.projections) net->connect(s);
+    for (const auto& s : d.poisson_inputs) net->add_poisson_input(s);
+    for (const auto& s : d.spike_generators) net->add_spike_generator(s);
+    for (const auto& s : d.current_inputs) net->add_current_input(s);
+    for (const auto& s : d.spike_recorders) net->record_spikes(s);
+    for (const auto& s : d.state_recorders) net->record_state(s);
+    for (const auto& s : d.rate_recorders) net->record_rate(s);
+    for (const auto& e : net->check()) report(e);
+    if (!problems.empty()) {
+        std::stable_sort(problems.begin(), problems.end(),
+                         [](const diagnostic& a, const diagnostic& b) { return a.where.line < b.where.line; });
+        throw model_file_error(problems);
+    }
+    return net;
+}
+
+} // namespace lamina::app

@@ -1,0 +1,87 @@
+#include "lamina/app/run_summary.hpp"
+
+#include "lamina/sim/system_memory.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace lamina::app {
+
+run_summary summarize(const sim::network& net, double sim_seconds, const std::string& output, bool interrupted) {
+    run_summary s;
+    const auto& st = net.statistics();
+    s.neurons = st.neurons;
+    s.synapses = st.synapses;
+    s.model_time_s = net.current_time_ms() * 1e-3;
+    s.build_s = st.build_seconds;
+    s.sim_s = sim_seconds;
+    s.threads = net.threads();
+    s.seed = net.config().seed;
+    s.peak_rss_mb = double(sim::peak_resident_bytes()) / (1024.0 * 1024.0);
+    s.bytes_per_synapse = st.bytes_per_synapse();
+    s.output = output;
+    s.interrupted = interrupted;
+    for (std::size_t q = 0; q < net.population_count(); ++q) {
+        const auto ps = net.population_statistics(q);
+        s.populations.push_back(
+            {net.population_at(q).name(), net.population_at(q).size(), ps.spikes, ps.rate_hz, ps.mean_cv_isi});
+        s.spikes += ps.spikes;
+    }
+    return s;
+}
+
+std::string json_string(const std::string& in) {
+    std::string out = "\"";
+    for (unsigned char c : in) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20)
+                out += fmt::format("\\u{:04x}", c);
+            else
+                out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+
+std::string to_json(const run_summary& s) {
+    std::string pops;
+    for (const auto& p : s.populations) {
+        if (!pops.empty()) pops += ", ";
+        pops += fmt::format("{}: {{\"size\": {}, \"spikes\": {}, \"rate_hz\": {}, \"cv_isi\": {}}}", json_string(p.name),
+                            p.size, p.spikes, json_number(p.rate_hz), json_number(p.cv_isi));
+    }
+    return fmt::format("{{\"neurons\": {}, \"synapses\": {}, \"spikes\": {}, \"model_time_s\": {}, \"build_s\": {}, "
+                       "\"sim_s\": {}, \"real_time_factor\": {}, \"threads\": {}, \"seed\": {}, \"peak_rss_mb\": {}, "
+                       "\"bytes_per_synapse\": {}, \"output\": {}, \"interrupted\": {}, \"populations\": {{{}}}}}",
+                       s.neurons, s.synapses, s.spikes, json_number(s.model_time_s), json_number(s.build_s),
+                       json_number(s.sim_s), json_number(s.real_time_factor()), s.threads, s.seed,
+                       json_number(s.peak_rss_mb), json_number(s.bytes_per_synapse), json_string(s.output),
+                       s.interrupted ? "true" : "false", pops);
+}
+
+std::string to_text(const run_summary& s) {
+    std::string t;
+    t += fmt::format("{} neurons, {} synapses ({:.2f} bytes/synapse), {} threads, seed {}\n", s.neurons, s.synapses,
+                     s.bytes_per_synapse, s.threads, s.seed);
+    t += fmt::format("model time {:.3f} s{}: build {:.3f} s, simulation {:.3f} s, real-time factor {:.3f} "
+                     "(wall s per model s), peak memory {:.1f} MB\n",
+                     s.model_time_s, s.interrupted ? " (INTERRUPTED)" : "", s.build_s, s.sim_s, s.real_time_factor(),
+                     s.peak_rss_mb);
+    t += fmt::format("{} spikes\n", s.spikes);
+    t += fmt::format("  {:<16} {:>10} {:>12} {:>10} {:>8}\n", "population", "size", "spikes", "rate (Hz)", "CV ISI");
+    for (const auto& p : s.populations)
+        t += fmt::format("  {:<16} {:>10} {:>12} {:>10.3f} {:>8}\n", p.name, p.size, p.spikes, p.rate_hz,
+                         std::isfinite(p.cv_isi) ? fmt::format("{:.3f}", p.cv_isi) : std::string("-"));
+    if (!s.output.empty()) t += "result file: " + s.output + "\n";
+    return t;
+}
+
+} // namespace lamina::app
