@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
 #include <numeric>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -309,16 +310,23 @@ void check_delay(const distribution& d, double dt, const std::string& object) {
         throw parameter_error(object, "delay", "a random delay distribution needs a finite upper bound");
 }
 
-std::uint64_t expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt) {
+// In double precision: products of sizes and degrees may exceed 64 bits, and an estimate that
+// wrapped around would let an impossible network through.
+double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt) {
     switch (r.type) {
-    case connection_rule::kind::one_to_one: return nt;
-    case connection_rule::kind::all_to_all: return ns * nt;
-    case connection_rule::kind::pairwise_bernoulli: return static_cast<std::uint64_t>(r.probability * double(ns) * double(nt));
-    case connection_rule::kind::fixed_indegree: return r.degree * nt;
-    case connection_rule::kind::fixed_outdegree: return r.degree * ns;
-    case connection_rule::kind::explicit_list: return r.sources.size();
+    case connection_rule::kind::one_to_one: return double(nt);
+    case connection_rule::kind::all_to_all: return double(ns) * double(nt);
+    case connection_rule::kind::pairwise_bernoulli: return r.probability * double(ns) * double(nt);
+    case connection_rule::kind::fixed_indegree: return double(r.degree) * double(nt);
+    case connection_rule::kind::fixed_outdegree: return double(r.degree) * double(ns);
+    case connection_rule::kind::explicit_list: return double(r.sources.size());
     }
-    return 0;
+    return 0.0;
+}
+
+std::size_t saturate(double bytes) {
+    return bytes >= double(std::numeric_limits<std::size_t>::max()) ? std::numeric_limits<std::size_t>::max()
+                                                                      : static_cast<std::size_t>(bytes);
 }
 
 } // namespace
@@ -490,39 +498,40 @@ std::vector<parameter_error> network::check() const {
     return problems;
 }
 
+std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection_spec& s) const {
+    std::uint64_t ns = 0, nt = 0;
+    for (const auto& p : populations_) {
+        if (p->name() == s.source) ns = p->size();
+        if (p->name() == s.target) nt = p->size();
+    }
+    return {ns, nt};
+}
+
 std::size_t network::estimate_memory() const {
-    std::size_t bytes = 0;
+    double bytes = 0.0;
     std::int64_t dmax = 1;
     for (const auto& pr : projections_) {
-        const auto& s = pr.spec;
-        std::uint64_t ns = 0, nt = 0;
-        for (auto& p : populations_) {
-            if (p->name() == s.source) ns = p->size();
-            if (p->name() == s.target) nt = p->size();
-        }
-        const std::uint64_t n = expected_synapses(s.rule, ns, nt);
+        const auto [ns, nt] = endpoint_sizes(pr.spec);
         // 8 bytes stored plus 4 bytes of build scratch per synapse, row offsets per shard.
-        bytes += n * 12 + (ns + 1) * 8 * shards_;
-        if (std::isfinite(s.delay_ms.max_value()))
-            dmax = std::max(dmax, delay_steps(s.delay_ms.max_value(), config_.dt_ms));
+        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 + double(ns + 1) * 4.0 * double(shards_);
+        const double dmax_ms = pr.spec.delay_ms.max_value();
+        if (std::isfinite(dmax_ms) && dmax_ms < 1e9 * config_.dt_ms)
+            dmax = std::max(dmax, delay_steps(dmax_ms, config_.dt_ms));
     }
-    const std::size_t slots = static_cast<std::size_t>(dmax + max_window_steps + 1);
+    const double slots = double(dmax + max_window_steps + 1);
     for (const auto& p : populations_)
-        bytes += p->size() * (p->state_names().size() * 8 + 4 + 8 + slots * p->ports().size() * 8);
-    return bytes;
+        bytes += double(p->size()) * (double(p->state_names().size()) * 8.0 + 4.0 + 8.0 +
+                                      slots * double(p->ports().size()) * 8.0);
+    return saturate(bytes);
 }
 
 std::uint64_t network::expected_synapse_count() const {
-    std::uint64_t n = 0;
+    double n = 0.0;
     for (const auto& pr : projections_) {
-        std::uint64_t ns = 0, nt = 0;
-        for (auto& p : populations_) {
-            if (p->name() == pr.spec.source) ns = p->size();
-            if (p->name() == pr.spec.target) nt = p->size();
-        }
+        const auto [ns, nt] = endpoint_sizes(pr.spec);
         n += expected_synapses(pr.spec.rule, ns, nt);
     }
-    return n;
+    return n >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(n);
 }
 
 // Building -------------------------------------------------------------------------------------------
@@ -629,7 +638,7 @@ void network::build() {
     }
 
     // Delays and window.
-    std::int64_t dmin_all = max_window_steps, dmax_all = 1;
+    std::int64_t dmin_all = std::numeric_limits<std::int64_t>::max(), dmax_all = 1;
     for (std::size_t k = 0; k < projections_.size(); ++k) {
         auto& P = projections_[k];
         const auto& s = P.spec;
@@ -660,7 +669,7 @@ void network::build() {
     }
     std::int64_t dmax_devices = 1;
     for (const auto& g : I.generator_specs) dmax_devices = std::max(dmax_devices, delay_steps(g.delay_ms, dt));
-    I.window = std::clamp<std::int64_t>(dmin_all, 1, max_window_steps);
+    I.window = std::clamp<std::int64_t>(projections_.empty() ? max_window_steps : dmin_all, 1, max_window_steps);
     I.ring_slots = static_cast<std::size_t>(std::max(dmax_all, dmax_devices) + I.window + 1);
 
     for (std::size_t q = 0; q < npop; ++q)
@@ -1149,9 +1158,10 @@ void network::run_steps(std::int64_t steps) {
 
         // Recorders.
         const std::size_t limit = config_.recording_memory_limit;
+        // Once the budget is exhausted, recording stops for good, so what was kept is a prefix.
         auto budget = [&](std::size_t bytes) {
             if (sink_) return true;
-            if (I.recording_bytes + bytes > limit) {
+            if (truncated_ || I.recording_bytes + bytes > limit) {
                 truncated_ = true;
                 return false;
             }

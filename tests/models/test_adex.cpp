@@ -189,7 +189,7 @@ TEST_CASE("adex: Naud et al. 2008 pattern sets match the reference spike for spi
     check_against_reference(naud(200, 10, -58, 2, 120, 100, -46), {210}, 500.0, 0.1, 0.01, 0.03);  // regular bursting
 }
 
-TEST_CASE("adex: accuracy holds for other engine steps (0.05 ms; 0.25 ms in three internal steps)", "[adex]") {
+TEST_CASE("adex: accuracy holds for other engine steps (0.05 ms, 0.25 ms in three internal steps)", "[adex]") {
     check_against_reference(adex::parameters{}, {800, 1500}, 300.0, 0.05, 0.01, 0.03);
     check_against_reference(adex::parameters{}, {800, 1500}, 300.0, 0.25, 0.01, 0.03);
 }

@@ -177,7 +177,7 @@ TEST_CASE("per-synapse random delays: each synapse's input appears at its own de
     }
 }
 
-TEST_CASE("weights to the same target in the same step add up; ports are kept apart", "[sim][delivery]") {
+TEST_CASE("weights to the same target in the same step add up, ports are kept apart", "[sim][delivery]") {
     auto net = make_net(2);
     probe::parameters sp;
     sp.spike_at = 4;

@@ -134,7 +134,7 @@ TEST_CASE("normal() has mean 0 and standard deviation 1, for both values of a Bo
     CHECK(std::abs(c / double(n)) < 5.0 / std::sqrt(double(n)));
 }
 
-TEST_CASE("below(n) covers [0, n) without bias", "[sim][rng]") {
+TEST_CASE("below(n) covers 0 to n-1 without bias", "[sim][rng]") {
     SECTION("small n: chi-square over the values") {
         const std::uint64_t n = 7;
         const std::size_t draws = 700'000;

@@ -161,7 +161,7 @@ TEST_CASE("a random delay distribution without upper bound is refused", "[sim][v
     builds(with_delay(distribution::lognormal(0.0, 1.0).bounded(0.2, 5.0)));
 }
 
-TEST_CASE("connection probabilities outside [0, 1] are refused", "[sim][validation]") {
+TEST_CASE("connection probabilities outside 0 to 1 are refused", "[sim][validation]") {
     for (double p : {-0.1, 1.5, not_a_number, inf}) {
         INFO("p " << p);
         build_refuses([p](network& n) { n.connect(proj("pb", "exc", "inh", connection_rule::pairwise_bernoulli(p))); },

@@ -121,6 +121,8 @@ public:
     const build_statistics& statistics() const noexcept { return stats_; }
     // Total spikes per population since the start.
     const std::vector<std::uint64_t>& spike_counts() const noexcept { return spike_counts_; }
+    // Synaptic events delivered so far: counted when delivered, so the spikes of a run's last
+    // window are counted when the next run starts.
     std::uint64_t synaptic_events() const noexcept { return synaptic_events_; }
     // Rate and ISI irregularity from online per-neuron statistics (no recorder needed).
     spike_statistics population_statistics(std::size_t population) const;
@@ -148,6 +150,7 @@ public:
 
 private:
     struct impl;
+    std::pair<std::uint64_t, std::uint64_t> endpoint_sizes(const projection_spec& s) const;
     void check_new_population(const std::string& name, std::size_t size) const;
 
     run_config config_;
