@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <functional>
 #include <numeric>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -167,6 +168,11 @@ struct network::impl {
     };
     std::vector<std::uint32_t> merged;
     std::vector<segment> segments;
+
+    // pending[projection][shard][arrival step % ring slots]: sources whose spikes reach the
+    // synapses of a plastic projection in that step.
+    std::vector<std::vector<std::vector<std::vector<std::uint32_t>>>> pending;
+    std::vector<std::vector<std::size_t>> plastic_by_target;  // plastic projections by target population
 
     // Online inter-spike-interval statistics per neuron (steps), for summaries without recording.
     struct isi_stats {
@@ -423,6 +429,15 @@ std::vector<parameter_error> network::check() const {
                                                   s.port, tp.model_name(), tp.ports()[port].weight_unit));
         }
         if (!(r.type == K::explicit_list && !r.delays_ms.empty())) check_delay(s.delay_ms, dt, obj);
+        if (s.plasticity) {
+            const bool varying = r.type == K::explicit_list && !r.delays_ms.empty()
+                                     ? std::adjacent_find(r.delays_ms.begin(), r.delays_ms.end(),
+                                                          std::not_equal_to<>()) != r.delays_ms.end()
+                                     : !s.delay_ms.is_constant();
+            if (varying)
+                throw parameter_error(obj, "delay", "a plastic projection needs one constant delay");
+            s.plasticity->lower(dt, obj);
+        }
     });
 
     for (const auto& d : impl_->poisson_specs) checked([&] {
@@ -699,7 +714,7 @@ void network::build() {
         const std::uint32_t pid = static_cast<std::uint32_t>(k);
         P.shards.assign(S, {});
         const auto& wdist = P.spec.weight;
-        P.homogeneous_weight = wdist.is_constant() && r.weights.empty();
+        P.homogeneous_weight = wdist.is_constant() && r.weights.empty() && !P.spec.plasticity;
         P.weight_value = static_cast<float>(wdist.a);
         const bool store_weights = !P.homogeneous_weight;
         auto check_capacity = [&](std::size_t n) {
@@ -808,6 +823,19 @@ void network::build() {
                 }
             }
         });
+    }
+
+    // Plasticity: bind rules to their rows, and give each plastic projection per-shard queues of
+    // arrivals by step (plastic spikes are held until they reach the synapse).
+    I.pending.assign(projections_.size(), {});
+    I.plastic_by_target.assign(npop, {});
+    for (std::size_t k = 0; k < projections_.size(); ++k) {
+        auto& P = projections_[k];
+        if (!P.spec.plasticity) continue;
+        P.spec.plasticity->bind(P, populations_[P.source]->size(), populations_[P.target]->size(),
+                                I.bounds[P.target]);
+        I.pending[k].assign(S, std::vector<std::vector<std::uint32_t>>(I.ring_slots));
+        I.plastic_by_target[P.target].push_back(k);
     }
 
     // Devices.
@@ -919,6 +947,7 @@ void network::build() {
     for (auto& P : projections_) {
         stats_.synapses += P.synapse_count();
         stats_.synapse_bytes += P.memory_bytes();
+        if (P.spec.plasticity) stats_.plasticity_bytes += P.spec.plasticity->memory_bytes();
     }
     stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
     stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;
@@ -961,7 +990,16 @@ void network::run_steps(std::int64_t steps) {
                 const std::uint32_t* tgt = sh.target.data();
                 const float* w = P.homogeneous_weight ? nullptr : sh.weight.data();
                 const std::size_t base_slot = static_cast<std::size_t>(seg.step + P.delay_min) % R;
-                if (P.constant_delay() && P.homogeneous_weight) {
+                if (P.spec.plasticity) {
+                    auto& queue = I.pending[k][s][base_slot];
+                    for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+                        const std::uint32_t src = I.merged[m];
+                        const std::uint32_t len = rows[src + 1] - rows[src];
+                        if (len == 0) continue;
+                        events += len;
+                        queue.push_back(src);
+                    }
+                } else if (P.constant_delay() && P.homogeneous_weight) {
                     double* dst = ring + base_slot * stride + P.port * n;
                     const double wv = P.weight_value;
                     for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
@@ -1077,8 +1115,21 @@ void network::run_steps(std::int64_t steps) {
                     continue;
                 }
                 apply_devices(q, s, n);
+                for (std::size_t k : I.plastic_by_target[q]) {
+                    auto& P = projections_[k];
+                    auto& queue = I.pending[k][s][static_cast<std::size_t>(n) % pop.ring_slots()];
+                    if (!queue.empty()) {
+                        P.spec.plasticity->on_arrivals(s, n, queue, pop.input(n, P.port));
+                        queue.clear();
+                    }
+                    const std::int64_t every = P.spec.plasticity->dynamics_interval();
+                    if (every > 0 && (n + 1) % every == 0) P.spec.plasticity->advance_dynamics(s, n + 1);
+                }
                 spike_sink sink{sc.spikes.data() + count, 0};
                 pop.advance(n, b, e, sink);
+                if (sink.count > 0)
+                    for (std::size_t k : I.plastic_by_target[q])
+                        projections_[k].spec.plasticity->on_post_spikes(s, n, {sink.data, sink.count});
                 sc.counts[static_cast<std::size_t>(k) * npop + q] = static_cast<std::uint32_t>(sink.count);
                 count += sink.count;
                 for (std::size_t p = 0; p < pop.ports().size(); ++p) {
@@ -1230,6 +1281,12 @@ void network::run_steps(std::int64_t steps) {
             }
         }
     }
+}
+
+void network::modulate(std::size_t k, double amount) {
+    auto& P = projections_.at(k);
+    if (!P.spec.plasticity) throw error("modulate(): projection " + std::to_string(k) + " is not plastic");
+    P.spec.plasticity->modulate(step_, amount);
 }
 
 // Access ----------------------------------------------------------------------------------------------

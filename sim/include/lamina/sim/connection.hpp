@@ -10,8 +10,10 @@
 // 4 bytes per synapse (NEST's *_hom synapses, GeNN's GLOBAL weights), unless its weights must be
 // individual (plasticity).
 #include "lamina/sim/distribution.hpp"
+#include "lamina/sim/plasticity.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,9 @@ struct projection_spec {
     distribution weight = distribution::constant(1.0);   // in the port's unit (pA, nS or mV)
     distribution delay_ms = distribution::constant(0.1); // rounded to the grid; >= one step
     std::string port = "excitatory";
+    // A plasticity rule (plasticity/ library) makes the projection plastic: weights are stored per
+    // synapse and change through the rule's hooks. Plastic projections need a constant delay.
+    std::shared_ptr<sim::plasticity> plasticity;
 };
 
 // The synapses of one projection that target one shard's neurons, grouped by source.

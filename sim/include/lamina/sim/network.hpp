@@ -42,6 +42,7 @@ struct build_statistics {
     std::uint64_t synapses = 0;
     std::size_t synapse_bytes = 0;      // connectivity storage, all indexing included
     std::size_t state_bytes = 0;        // neuron state and input rings
+    std::size_t plasticity_bytes = 0;   // reverse indices, synapse variables and traces of plastic projections
     std::int64_t min_delay_steps = 0;
     std::int64_t max_delay_steps = 0;
     double bytes_per_synapse() const { return synapses ? double(synapse_bytes) / double(synapses) : 0.0; }
@@ -103,6 +104,8 @@ public:
     // Simulation ---------------------------------------------------------------------------------
     void run(double duration_ms);
     void run_steps(std::int64_t steps);
+    // Delivers a neuromodulatory signal (e.g. dopamine) to plastic projection k now.
+    void modulate(std::size_t projection, double amount);
     // Asks a running run() to stop at the next window boundary (safe from a signal handler).
     void request_stop() noexcept { stop_requested_ = 1; }
     bool stopped_early() const noexcept { return stopped_early_; }

@@ -1,0 +1,22 @@
+#include "lamina/plasticity/register.hpp"
+
+#include "lamina/plasticity/static_weight.hpp"
+#include "lamina/plasticity/stdp_pair.hpp"
+#include "lamina/plasticity/tsodyks_markram.hpp"
+
+namespace lamina::plasticity {
+
+namespace {
+template <class Rule>
+void with_and_without_short_term(sim::plasticity_registry& r) {
+    r.add<Rule>();
+    r.add<Rule, tsodyks_markram>();
+}
+} // namespace
+
+void register_builtin(sim::plasticity_registry& registry) {
+    with_and_without_short_term<static_weight>(registry);
+    with_and_without_short_term<stdp_pair>(registry);
+}
+
+} // namespace lamina::plasticity

@@ -1,0 +1,178 @@
+// Pair STDP: the pairing protocol reproduces the rule's exponential window; pairing schemes,
+// weight dependence and bounds; thread-count invariance of learned weights.
+#include "lamina/models/neuron/lif_psc_delta.hpp"
+#include "lamina/plasticity/stdp_pair.hpp"
+#include "lamina/sim/network.hpp"
+#include "lamina/sim/plastic_rule.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+using namespace lamina;
+using models::lif_psc_delta;
+using plasticity::stdp_pair;
+
+namespace {
+
+constexpr double dt = 0.1;
+
+// A neuron that fires exactly one step after each input spike of a generator (jump 100 mV).
+lif_psc_delta::parameters relay() {
+    lif_psc_delta::parameters p;
+    p.tau_m = 10.0;
+    p.E_L = 0.0;
+    p.V_th = 10.0;
+    p.V_reset = 0.0;
+    p.t_ref = 0.5;
+    return p;
+}
+
+// Makes neuron i of `pop` fire with stamps exactly at `stamps` (ms).
+void drive(sim::network& net, const std::string& pop, std::uint32_t i, const std::vector<double>& stamps) {
+    std::vector<double> t;
+    for (double s : stamps) t.push_back(s - dt);  // generator stamp + one step delay = neuron stamp
+    net.add_spike_generator({pop + std::to_string(i), pop, {i}, t, 100.0, dt, "excitatory"});
+}
+
+stdp_pair::parameters rule(double mu = 0.0, bool nearest = false) {
+    stdp_pair::parameters p;
+    p.tau_plus = 16.8;
+    p.tau_minus = 33.7;
+    p.lambda = 0.01;
+    p.alpha = 1.05;
+    p.mu_plus = mu;
+    p.mu_minus = mu;
+    p.W_max = 1.0;
+    p.nearest = nearest ? 1.0 : 0.0;
+    return p;
+}
+
+// Pairs with given pre stamps (each pair i: pre_stamps[i]) and post stamps, through a plastic
+// one-to-one projection with delay D and initial weight w0; returns the final weights.
+std::vector<float> run_pairs(const std::vector<std::vector<double>>& pre, const std::vector<std::vector<double>>& post,
+                             stdp_pair::parameters p, double w0, double D, int threads, double T) {
+    sim::run_config cfg;
+    cfg.threads = threads;
+    sim::network net(cfg);
+    const auto n = static_cast<std::uint32_t>(pre.size());
+    net.add_population<lif_psc_delta>("pre", n, relay());
+    net.add_population<lif_psc_delta>("post", n, relay());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        drive(net, "pre", i, pre[i]);
+        drive(net, "post", i, post[i]);
+    }
+    sim::projection_spec s{"stdp", "pre", "post", sim::connection_rule::one_to_one(), sim::distribution::constant(w0),
+                           sim::distribution::constant(D), "excitatory"};
+    s.plasticity = std::make_shared<sim::plastic_rule<stdp_pair>>(p);
+    const auto k = net.connect(s);
+    net.record_spikes({"pre_spikes", "pre", {}});
+    net.run(T);
+    // The relays fire exactly at the requested stamps.
+    std::size_t wanted = 0;
+    for (auto& v : pre) wanted += v.size();
+    REQUIRE(net.spikes(0).times_ms.size() == wanted);
+    return net.synapses(k).weight;
+}
+
+} // namespace
+
+TEST_CASE("stdp_pair hooks give the exponential window to 1e-12", "[plasticity][stdp]") {
+    const auto c = stdp_pair::lower(rule(), dt, "test");
+    const std::array<float*, 0> none{};
+    for (double delta = 0.0; delta <= 100.0; delta += 0.7) {
+        const double xpre = std::exp(-delta / 16.8);
+        const double up = stdp_pair::on_post(c, 0.5, none, {xpre}, {0.0}) - 0.5;
+        CHECK(std::abs(up - 0.01 * std::exp(-delta / 16.8)) < 1e-12);
+        const double ypost = std::exp(-delta / 33.7);
+        const double down = stdp_pair::on_pre(c, 0.5, none, {0.0}, {ypost}) - 0.5;
+        CHECK(std::abs(down + 1.05 * 0.01 * std::exp(-delta / 33.7)) < 1e-12);
+    }
+}
+
+TEST_CASE("the pairing protocol reproduces the STDP window from -100 to +100 ms", "[plasticity][stdp]") {
+    // Pair i: pre arrival at 150 ms (stamp 149 ms + delay 1 ms), post at 150 + delta_i.
+    const double D = 1.0, w0 = 0.5;
+    std::vector<std::vector<double>> pre, post;
+    std::vector<double> deltas;
+    for (int k = -1000; k <= 1000; k += 10) {
+        const double delta = k * dt;
+        deltas.push_back(delta);
+        pre.push_back({149.0});
+        post.push_back({150.0 + delta});
+    }
+    const auto w = run_pairs(pre, post, rule(), w0, D, 1, 300.0);
+    for (std::size_t i = 0; i < deltas.size(); ++i) {
+        const double d = deltas[i];
+        const double expected = d >= 0.0 ? w0 + 0.01 * std::exp(-d / 16.8) : w0 - 1.05 * 0.01 * std::exp(d / 33.7);
+        INFO("delta = " << d << " ms");
+        // Weights are stored in single precision: the result equals the exact value rounded to
+        // float (a timing error of one step would be off by about 0.6 %).
+        CHECK(std::abs(double(w[i]) - double(static_cast<float>(expected))) <= 1e-9 * expected);
+    }
+}
+
+TEST_CASE("all-to-all and nearest-spike pairing differ as their traces say", "[plasticity][stdp]") {
+    // Three pre arrivals at 100, 110, 120 ms, one post spike at 125 ms.
+    std::vector<std::vector<double>> pre = {{99.0, 109.0, 119.0}}, post = {{125.0}};
+    const double x_all = std::exp(-25.0 / 16.8) + std::exp(-15.0 / 16.8) + std::exp(-5.0 / 16.8);
+    const double x_near = std::exp(-5.0 / 16.8);
+    const auto all = run_pairs(pre, post, rule(0.0, false), 0.5, 1.0, 1, 200.0);
+    const auto near = run_pairs(pre, post, rule(0.0, true), 0.5, 1.0, 1, 200.0);
+    CHECK(all[0] == Approx(0.5 + 0.01 * x_all).epsilon(1e-7));
+    CHECK(near[0] == Approx(0.5 + 0.01 * x_near).epsilon(1e-7));
+}
+
+TEST_CASE("multiplicative STDP scales potentiation by (1 - w) and depression by w; bounds hold", "[plasticity][stdp]") {
+    std::vector<std::vector<double>> pre = {{99.0}, {99.0}}, post = {{105.0}, {90.0}};
+    const auto w = run_pairs(pre, post, rule(1.0), 0.8, 1.0, 1, 200.0);
+    CHECK(w[0] == Approx(0.8 + 0.01 * 0.2 * std::exp(-5.0 / 16.8)).epsilon(1e-7));
+    CHECK(w[1] == Approx(0.8 - 1.05 * 0.01 * 0.8 * std::exp(-10.0 / 33.7)).epsilon(1e-7));
+    // Additive STDP with a huge rate saturates at exactly W_max and 0.
+    auto big = rule();
+    big.lambda = 10.0;
+    const auto b = run_pairs(pre, post, big, 0.5, 1.0, 1, 200.0);
+    CHECK(b[0] == 1.0f);
+    CHECK(b[1] == 0.0f);
+}
+
+TEST_CASE("learned weights are bitwise identical for 1, 2 and 4 threads", "[plasticity][stdp][reproducibility]") {
+    auto run = [](int threads) {
+        sim::run_config cfg;
+        cfg.threads = threads;
+        cfg.seed = 5;
+        sim::network net(cfg);
+        lif_psc_delta::parameters p;
+        p.tau_m = 20.0;
+        p.E_L = 0.0;
+        p.V_th = 20.0;
+        p.V_reset = 10.0;
+        net.add_population<lif_psc_delta>("E", 2000, p);
+        net.add_population<lif_psc_delta>("I", 500, p);
+        sim::projection_spec ee{"EE", "E", "E", sim::connection_rule::fixed_indegree(100),
+                                sim::distribution::uniform(0.05, 0.15), sim::distribution::constant(1.5), "excitatory"};
+        auto r = rule();
+        r.W_max = 0.3;
+        ee.plasticity = std::make_shared<sim::plastic_rule<stdp_pair>>(r);
+        const auto k = net.connect(ee);
+        net.connect({"EI", "E", "I", sim::connection_rule::fixed_indegree(100), sim::distribution::constant(0.1),
+                     sim::distribution::constant(1.5), "excitatory"});
+        net.connect({"IE", "I", "E", sim::connection_rule::fixed_indegree(25), sim::distribution::constant(-0.5),
+                     sim::distribution::constant(1.5), "inhibitory"});
+        net.connect({"II", "I", "I", sim::connection_rule::fixed_indegree(25), sim::distribution::constant(-0.5),
+                     sim::distribution::constant(1.5), "inhibitory"});
+        net.add_poisson_input({"drive", "E", {}, 20000.0, 0.1, "excitatory"});
+        net.add_poisson_input({"drive_I", "I", {}, 20000.0, 0.1, "excitatory"});
+        net.record_spikes({"s", "E", {}});
+        net.run(500.0);
+        return std::make_pair(net.synapses(k).weight, net.spikes(0).times_ms.size());
+    };
+    const auto one = run(1), two = run(2), four = run(4);
+    REQUIRE(one.second > 1000);
+    CHECK(one.first == two.first);
+    CHECK(one.first == four.first);
+    CHECK(one.second == two.second);
+    // The weights did learn.
+    std::size_t changed = 0;
+    for (float w : one.first) changed += (w < 0.0499f || w > 0.1501f) ? 1 : 0;
+    CHECK(changed > one.first.size() / 10);
+}
