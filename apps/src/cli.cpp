@@ -2,7 +2,6 @@
 
 #include "lamina/app/model_file.hpp"
 #include "lamina/app/run_summary.hpp"
-#include "lamina/models/register.hpp"
 #include "lamina/sim/result_file.hpp"
 #include "lamina/sim/system_memory.hpp"
 
@@ -37,12 +36,6 @@ struct cli_options {
     bool json = false;
     bool quiet = false;
 };
-
-sim::model_registry make_registry() {
-    sim::model_registry r;
-    models::register_builtin(r);
-    return r;
-}
 
 std::string default_output(const model_description& d, const cli_options& o) {
     if (!o.out.empty()) return o.out;
@@ -92,8 +85,7 @@ int command_check(const cli_options& o) {
     try {
         auto d = load_model_file(o.model);
         add_default_recorders(d);
-        const auto registry = make_registry();
-        auto net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt}, registry);
+        auto net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt});
         net->validate();
         const double gib = double(net->estimate_memory()) / double(1 << 30);
         std::uint64_t neurons = 0;
@@ -124,11 +116,10 @@ int command_check(const cli_options& o) {
 int command_run(const cli_options& o) {
     model_description d;
     std::unique_ptr<sim::network> net;
-    const auto registry = make_registry();
     try {
         d = load_model_file(o.model);
         add_default_recorders(d);
-        net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt}, registry);
+        net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt});
         net->validate();
     } catch (const model_file_error& e) {
         return report(e);
@@ -150,6 +141,7 @@ int command_run(const cli_options& o) {
         for (const auto& r : d.spike_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.state_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.rate_recorders) recorder_populations[r.name] = r.population;
+        for (const auto& r : d.weight_recorders) recorder_populations[r.name] = r.projection;
         sim::result_file_writer writer(output);
         writer.add_recorders(*net, recorder_populations);
         net->set_recording_sink(&writer);
@@ -234,6 +226,9 @@ int command_info(const std::string& path, bool json) {
             std::printf("  states %-16s %llu samples of %zu neurons x %zu variables (%s)\n", rec.c_str(),
                         (unsigned long long)info.samples, info.neurons.size(), info.variables.size(),
                         info.population.c_str());
+        for (const auto& [rec, info] : s.weights)
+            std::printf("  weights %-15s %llu samples of %llu synapses (%s)\n", rec.c_str(),
+                        (unsigned long long)info.samples, (unsigned long long)info.synapses, info.projection.c_str());
         for (const auto& [rec, info] : s.rates)
             std::printf("  rates %-17s %llu bins of %g ms (%s)\n", rec.c_str(), (unsigned long long)info.bins,
                         info.bin_ms, info.population.c_str());

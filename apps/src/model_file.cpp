@@ -1,5 +1,8 @@
 #include "lamina/app/model_file.hpp"
 
+#include "lamina/models/register.hpp"
+#include "lamina/plasticity/register.hpp"
+
 #include <cmath>
 #include <fmt/format.h>
 #include <fstream>
@@ -378,7 +381,8 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         const auto where = location_of(t.source());
         r.check_keys(t, path,
                      {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "autapses",
-                      "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays"});
+                      "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays",
+                      "plasticity"});
         sim::projection_spec s;
         s.source = r.string(t, "source", path, true, where).value_or("");
         s.target = r.string(t, "target", path, true, where).value_or("");
@@ -442,6 +446,26 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         if (const toml::node* dl = t.get("delay"))
             if (auto dist = r.distribution(*dl, reader::join(path, "delay"))) s.delay_ms = *dist;
         s.port = r.string(t, "port", path, false, where).value_or("excitatory");
+        if (const toml::table* pl = as_table(r, t.get("plasticity"), reader::join(path, "plasticity"))) {
+            const std::string ppath = reader::join(path, "plasticity");
+            const auto pwhere = location_of(pl->source());
+            plasticity_description pd;
+            pd.projection = d.projections.size();
+            pd.rule = r.string(*pl, "rule", ppath, true, pwhere).value_or("");
+            pd.short_term = r.string(*pl, "short_term", ppath, false, pwhere).value_or("");
+            d.parameters[{label, "plasticity.rule"}] = {pwhere, ppath + ".rule"};
+            d.parameters[{label, "plasticity.short_term"}] = {pwhere, ppath + ".short_term"};
+            for (auto&& [k, v] : *pl) {
+                if (k.str() == "rule" || k.str() == "short_term") continue;
+                const std::string key = reader::join(ppath, k.str());
+                if (auto x = v.value<double>(); x && (v.is_integer() || v.is_floating_point()) && std::isfinite(*x))
+                    pd.parameters.emplace_back(std::string(k.str()), *x);
+                else
+                    r.error(v, key, std::string("must be a finite number, got ") + type_name(v));
+                d.parameters[{label, std::string(k.str())}] = {location_of(k.source()), key};
+            }
+            d.plasticity.push_back(std::move(pd));
+        }
         d.projections.push_back(std::move(s));
     });
 }
@@ -512,8 +536,20 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
 void read_recorders(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "recorders", [&](const toml::table& t, const std::string& path, std::size_t) {
         const auto where = location_of(t.source());
-        const auto type = r.choice(t, "type", path, true, where, {"spikes", "state", "rate"});
+        const auto type = r.choice(t, "type", path, true, where, {"spikes", "state", "rate", "weights"});
         if (!type) return;
+        if (*type == "weights") {
+            r.check_keys(t, path, {"type", "name", "projection", "interval"});
+            sim::weight_recorder_spec w;
+            w.projection = r.string(t, "projection", path, true, where).value_or("");
+            w.name = r.string(t, "name", path, false, where).value_or("weights_" + w.projection);
+            w.interval_ms = r.number(t, "interval", path, false, where).value_or(1000.0);
+            const std::string label = "weight recorder '" + w.name + "'";
+            r.remember_object(label, where, path);
+            for (const char* k : {"projection", "interval"}) r.remember_key(label, k, t, k, path);
+            d.weight_recorders.push_back(w);
+            return;
+        }
         const std::string pop = r.string(t, "population", path, true, where).value_or("");
         const std::string name = r.string(t, "name", path, false, where).value_or(*type + "_" + pop);
         std::string label;
@@ -579,8 +615,19 @@ model_description load_model_file(const std::string& path) {
     return parse_model_text(ss.str(), path);
 }
 
+const registries& builtin_registries() {
+    static const registries r = [] {
+        registries x;
+        models::register_builtin(x.models);
+        plasticity::register_builtin(x.plasticity);
+        return x;
+    }();
+    return r;
+}
+
 std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
-                                          const sim::model_registry& registry) {
+                                          const registries& reg) {
+    const auto& registry = reg.models;
     std::vector<diagnostic> problems;
     auto place_of = [&](const std::string& object, const std::string& parameter) -> model_description::place {
         if (auto it = d.parameters.find({object, parameter}); it != d.parameters.end()) return it->second;
@@ -625,14 +672,32 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
             report(e);
         }
     }
+    std::vector<sim::projection_spec> projections = d.projections;
+    for (const auto& pd : d.plasticity) {
+        auto& spec = projections.at(pd.projection);
+        const std::string object = "projection '" + spec.name + "'";
+        try {
+            spec.plasticity = reg.plasticity.create(pd.rule, pd.short_term, object);
+            for (const auto& [k, v] : pd.parameters) {
+                try {
+                    spec.plasticity->set_parameter(k, v, object);
+                } catch (const sim::parameter_error& e) {
+                    report(e);
+                }
+            }
+        } catch (const sim::parameter_error& e) {
+            report(e);
+        }
+    }
     if (!problems.empty()) throw model_file_error(problems);
-    for (const auto& s : d.projections) net->connect(s);
+    for (const auto& s : projections) net->connect(s);
     for (const auto& s : d.poisson_inputs) net->add_poisson_input(s);
     for (const auto& s : d.spike_generators) net->add_spike_generator(s);
     for (const auto& s : d.current_inputs) net->add_current_input(s);
     for (const auto& s : d.spike_recorders) net->record_spikes(s);
     for (const auto& s : d.state_recorders) net->record_state(s);
     for (const auto& s : d.rate_recorders) net->record_rate(s);
+    for (const auto& s : d.weight_recorders) net->record_weights(s);
     for (const auto& e : net->check()) report(e);
     if (!problems.empty()) {
         std::stable_sort(problems.begin(), problems.end(),

@@ -8,6 +8,8 @@
 //   peak_rss_mb     peak resident memory of the process so far
 // Run: build/bench/bench_workloads --benchmark_filter=W3 (see docs/performance.md).
 #include "lamina/models/reference_networks.hpp"
+#include "lamina/plasticity/stdp_pair.hpp"
+#include "lamina/sim/plastic_rule.hpp"
 #include "lamina/sim/system_memory.hpp"
 
 #include <benchmark/benchmark.h>
@@ -19,7 +21,19 @@ using namespace lamina;
 
 namespace {
 
-enum workload { W1 = 1, W2 = 2, W3 = 3 };
+enum workload { W1 = 1, W2 = 2, W3 = 3, W3_STDP = 4 };
+
+// W3 with additive pair STDP on E->E: the plastic-cost question of the plasticity issue. The
+// learning rate is small and W_max twice J, so the network stays in its asynchronous state.
+std::shared_ptr<sim::plasticity> w3_stdp_rule() {
+    plasticity::stdp_pair::parameters p;
+    p.tau_plus = 20.0;
+    p.tau_minus = 20.0;
+    p.lambda = 1e-4;
+    p.alpha = 1.05;
+    p.W_max = 0.2;
+    return std::make_shared<sim::plastic_rule<plasticity::stdp_pair>>(p);
+}
 
 std::unique_ptr<sim::network> make(int w, int threads, bool record) {
     sim::run_config cfg;
@@ -30,6 +44,10 @@ std::unique_ptr<sim::network> make(int w, int threads, bool record) {
     if (w == W1) models::build_w1_coba(*net, opt);
     if (w == W2) models::build_w2_cuba(*net, opt);
     if (w == W3) models::build_w3_brunel(*net, opt);
+    if (w == W3_STDP) {
+        opt.ee_plasticity = w3_stdp_rule();
+        models::build_w3_brunel(*net, opt);
+    }
     return net;
 }
 
@@ -53,6 +71,15 @@ void simulate(benchmark::State& state, int w) {
     state.counters["bytes_per_syn"] = net->statistics().bytes_per_synapse();
     state.counters["synapses"] = double(net->statistics().synapses);
     state.counters["peak_rss_mb"] = double(sim::peak_resident_bytes()) / 1048576.0;
+    // Plastic synapses: storage of targets and weights plus the rule's reverse index and state.
+    std::uint64_t plastic = 0;
+    std::size_t plastic_bytes = net->statistics().plasticity_bytes;
+    for (const auto& p : net->projections())
+        if (p.spec.plasticity) {
+            plastic += p.synapse_count();
+            plastic_bytes += p.memory_bytes();
+        }
+    if (plastic) state.counters["bytes_per_plastic_syn"] = double(plastic_bytes) / double(plastic);
 }
 
 void build(benchmark::State& state, int w) {
@@ -72,6 +99,7 @@ void build(benchmark::State& state, int w) {
 void BM_W1_simulate(benchmark::State& s) { simulate(s, W1); }
 void BM_W2_simulate(benchmark::State& s) { simulate(s, W2); }
 void BM_W3_simulate(benchmark::State& s) { simulate(s, W3); }
+void BM_W3_STDP_simulate(benchmark::State& s) { simulate(s, W3_STDP); }
 void BM_W3_build(benchmark::State& s) { build(s, W3); }
 
 } // namespace
@@ -80,6 +108,7 @@ void BM_W3_build(benchmark::State& s) { build(s, W3); }
 BENCHMARK(BM_W1_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_W2_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_W3_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_W3_STDP_simulate)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_W3_build)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 BENCHMARK_MAIN();

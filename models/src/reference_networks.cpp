@@ -92,8 +92,10 @@ void build_w3_brunel(sim::network& net, const reference_network_options& opt, do
     net.add_population<lif_psc_delta>("E", scaled(10000, opt.scale), p);
     net.add_population<lif_psc_delta>("I", scaled(2500, opt.scale), p);
     for (const char* tgt : {"E", "I"}) {
-        net.connect({"", "E", tgt, connection_rule::fixed_indegree(static_cast<std::uint64_t>(CE)),
-                     distribution::constant(J), distribution::constant(D), "excitatory"});
+        sim::projection_spec exc{"", "E", tgt, connection_rule::fixed_indegree(static_cast<std::uint64_t>(CE)),
+                                 distribution::constant(J), distribution::constant(D), "excitatory"};
+        if (std::string(tgt) == "E") exc.plasticity = opt.ee_plasticity;
+        net.connect(exc);
         net.connect({"", "I", tgt, connection_rule::fixed_indegree(static_cast<std::uint64_t>(CI)),
                      distribution::constant(-g * J), distribution::constant(D), "inhibitory"});
         sim::poisson_input_spec drive;

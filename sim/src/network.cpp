@@ -69,6 +69,7 @@ struct network::impl {
     std::vector<spike_recorder_spec> spike_specs;
     std::vector<state_recorder_spec> state_specs;
     std::vector<rate_recorder_spec> rate_specs;
+    std::vector<weight_recorder_spec> weight_specs;
 
     // Neurons of population q in shard s: [bounds[q][s], bounds[q][s+1]).
     std::vector<std::vector<std::size_t>> bounds;
@@ -149,6 +150,13 @@ struct network::impl {
         std::vector<std::uint64_t> counts;     // counts of bins next_bin, next_bin+1, ...
         rate_record data;
     };
+    struct weight_rec_rt {
+        std::size_t projection;
+        std::int64_t interval;
+        std::int64_t next;  // step at which the next sample is due
+        weight_record data;
+    };
+    std::vector<weight_rec_rt> weight_recs;
     std::vector<spike_rec_rt> spike_recs;
     std::vector<state_rec_rt> state_recs;
     std::vector<rate_rec_rt> rate_recs;
@@ -224,6 +232,9 @@ std::size_t network::connect(projection_spec spec) {
     if (built_) throw error("cannot add projections after the network was built");
     projection p;
     p.spec = std::move(spec);
+    if (p.spec.name.empty()) p.spec.name = p.spec.source + "->" + p.spec.target;
+    for (const auto& other : projections_)
+        if (other.spec.name == p.spec.name) p.spec.name += "#" + std::to_string(projections_.size() + 1);
     projections_.push_back(std::move(p));
     return projections_.size() - 1;
 }
@@ -255,6 +266,13 @@ std::size_t network::record_state(state_recorder_spec spec) {
     impl_->state_specs.push_back(std::move(spec));
     return impl_->state_specs.size() - 1;
 }
+std::size_t network::record_weights(weight_recorder_spec spec) {
+    if (built_) throw error("cannot add recorders after the network was built");
+    if (spec.name.empty()) spec.name = "weights_" + spec.projection;
+    impl_->weight_specs.push_back(std::move(spec));
+    return impl_->weight_specs.size() - 1;
+}
+
 std::size_t network::record_rate(rate_recorder_spec spec) {
     if (built_) throw error("cannot add recorders after the network was built");
     if (spec.name.empty()) spec.name = "rate_" + spec.population;
@@ -501,6 +519,20 @@ std::vector<parameter_error> network::check() const {
                 for (auto n : pop.state_names()) msg += " " + std::string(n);
                 throw parameter_error(obj, "variables", msg);
             }
+        if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
+    });
+    for (const auto& r : impl_->weight_specs) checked([&] {
+        const std::string obj = "weight recorder '" + r.name + "'";
+        auto it = std::find_if(projections_.begin(), projections_.end(),
+                               [&](const projection& p) { return p.spec.name == r.projection; });
+        if (it == projections_.end()) {
+            std::vector<std::string> names;
+            for (const auto& p : projections_) names.push_back(p.spec.name);
+            std::string msg = "no projection named '" + r.projection + "'";
+            if (auto near = nearest_name(r.projection, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+            throw parameter_error(obj, "projection", msg);
+        }
         if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
             throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
     });
@@ -911,6 +943,13 @@ void network::build() {
         I.state_recs_by_pop[rt.pop].push_back(I.state_recs.size());
         I.state_recs.push_back(std::move(rt));
     }
+    for (const auto& r : I.weight_specs) {
+        impl::weight_rec_rt rt;
+        rt.projection = projection_index(r.projection);
+        rt.interval = std::max<std::int64_t>(1, std::llround(r.interval_ms / dt));
+        rt.next = rt.interval;
+        I.weight_recs.push_back(std::move(rt));
+    }
     for (const auto& r : I.rate_specs) {
         impl::rate_rec_rt rt;
         rt.pop = resolve_population(populations_, r.population, "", "");
@@ -1253,6 +1292,20 @@ void network::run_steps(std::int64_t steps) {
                 R.data.values.insert(R.data.values.end(), R.window_values.begin(), R.window_values.end());
             }
         }
+        for (std::size_t r = 0; r < I.weight_recs.size(); ++r) {
+            auto& R = I.weight_recs[r];
+            if (step_ < R.next) continue;
+            R.next = (step_ / R.interval + 1) * R.interval;
+            const auto w = weights(R.projection);
+            const double t = double(step_) * dt;
+            if (sink_) {
+                sink_->weights(I.weight_specs[r].name, t, w);
+            } else if (budget(w.size() * 4 + 8)) {
+                R.data.synapses = w.size();
+                R.data.times_ms.push_back(t);
+                R.data.values.insert(R.data.values.end(), w.begin(), w.end());
+            }
+        }
         for (std::size_t r = 0; r < I.rate_recs.size(); ++r) {
             auto& R = I.rate_recs[r];
             for (const auto& seg : I.segments) {
@@ -1301,6 +1354,31 @@ std::size_t network::spike_recorder_count() const { return impl_->spike_specs.si
 std::size_t network::state_recorder_count() const { return impl_->state_specs.size(); }
 std::size_t network::rate_recorder_count() const { return impl_->rate_specs.size(); }
 std::size_t network::recording_memory_bytes() const { return impl_->recording_bytes; }
+const weight_record& network::weight_samples(std::size_t r) const { return impl_->weight_recs.at(r).data; }
+const std::string& network::weight_recorder_name(std::size_t r) const { return impl_->weight_specs.at(r).name; }
+std::size_t network::weight_recorder_count() const { return impl_->weight_specs.size(); }
+
+std::size_t network::projection_index(const std::string& name) const {
+    for (std::size_t k = 0; k < projections_.size(); ++k)
+        if (projections_[k].spec.name == name) return k;
+    throw error("no projection named '" + name + "'");
+}
+
+std::vector<float> network::weights(std::size_t k) const {
+    const auto& P = projections_.at(k);
+    using K = connection_rule::kind;
+    if (P.spec.rule.type == K::fixed_outdegree || P.spec.rule.type == K::explicit_list) return synapses(k).weight;
+    // Rules drawn per target keep each shard's rows in ascending target order, and shards hold
+    // ascending target ranges: concatenating rows source by source gives the canonical order.
+    std::vector<float> out;
+    out.reserve(P.synapse_count());
+    const std::size_t ns = populations_[P.source]->size();
+    for (std::size_t i = 0; i < ns; ++i)
+        for (const auto& sh : P.shards)
+            for (std::uint32_t x = sh.row_begin[i]; x < sh.row_begin[i + 1]; ++x)
+                out.push_back(P.homogeneous_weight ? P.weight_value : sh.weight[x]);
+    return out;
+}
 
 spike_statistics network::population_statistics(std::size_t q) const {
     spike_statistics out;

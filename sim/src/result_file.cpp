@@ -61,12 +61,18 @@ struct result_file_writer::impl {
         hdf5::group group;
         hdf5::dataset bin_start, rate;
     };
+    struct weights_out {
+        hdf5::group group;
+        hdf5::dataset times, values;
+        std::size_t width = 0;
+    };
 
     std::string path, tmp;
     result_file_options options;
     // Declared first, destroyed last: HDF5 objects close before their file.
     hdf5::file file;
-    hdf5::group spikes_root, states_root, rates_root, metadata_root;
+    hdf5::group spikes_root, states_root, rates_root, weights_root, metadata_root;
+    std::map<std::string, weights_out> weights;
     std::map<std::string, population_out> populations;
     std::map<std::string, std::string> spike_recorders;  // recorder -> population
     std::map<std::string, states_out> states;
@@ -85,6 +91,8 @@ struct result_file_writer::impl {
         populations.clear();
         states.clear();
         rates.clear();
+        weights.clear();
+        weights_root = {};
         spikes_root = {};
         states_root = {};
         rates_root = {};
@@ -132,6 +140,7 @@ result_file_writer::result_file_writer(std::string path, const std::map<std::str
         I.spikes_root = I.file.create_group("spikes");
         I.states_root = I.file.create_group("states");
         I.rates_root = I.file.create_group("rates");
+        I.weights_root = I.file.create_group("weights");
         I.metadata_root = I.file.create_group("metadata");
         I.metadata[key_version] = std::string(LAMINA_VERSION_STRING);
         I.metadata[key_created] = utc_now();
@@ -223,6 +232,40 @@ void result_file_writer::add_rate_recorder(const std::string& recorder, const st
     });
 }
 
+void result_file_writer::add_weight_recorder(const std::string& recorder, const std::string& projection,
+                                             std::size_t synapses) {
+    auto& I = *impl_;
+    check_name("weight recorder", recorder);
+    if (I.weights.count(recorder)) I.fail("weight recorder '" + recorder + "' is registered twice");
+    if (synapses == 0) I.fail("weight recorder '" + recorder + "': the projection has no synapses");
+    I.guarded([&] {
+        impl::weights_out w;
+        w.width = synapses;
+        w.group = I.weights_root.create_group(recorder);
+        w.group.set_attribute("projection", projection);
+        w.times = I.appendable(w.group, "times", hdf5::type::float64, 0);
+        w.times.set_attribute("units", "ms");
+        w.values = I.appendable(w.group, "values", hdf5::type::float32, synapses);
+        I.weights.emplace(recorder, std::move(w));
+    });
+}
+
+void result_file_writer::weights(const std::string& recorder, double time_ms, std::span<const float> values) {
+    auto& I = *impl_;
+    if (I.finished) I.fail("recording data arrived after finish()");
+    auto it = I.weights.find(recorder);
+    if (it == I.weights.end()) I.fail("weights of unregistered weight recorder '" + recorder + "'");
+    auto& W = it->second;
+    if (values.size() != W.width)
+        I.fail("weight recorder '" + recorder + "': " + std::to_string(values.size()) + " weights, expected " +
+               std::to_string(W.width));
+    I.guarded([&] {
+        const double t[1] = {time_ms};
+        W.times.append(std::span<const double>(t));
+        W.values.append(values);
+    });
+}
+
 void result_file_writer::add_recorders(const network& net, const std::map<std::string, std::string>& recorder_populations) {
     auto& I = *impl_;
     if (!net.built()) I.fail("add_recorders(): the network is not built yet");
@@ -240,6 +283,12 @@ void result_file_writer::add_recorders(const network& net, const std::map<std::s
         if (I.states.count(name)) continue;
         const auto& rec = net.states(r);
         add_state_recorder(name, population_of("state", name), rec.neurons, rec.variables);
+    }
+    for (std::size_t r = 0; r < net.weight_recorder_count(); ++r) {
+        const auto& name = net.weight_recorder_name(r);
+        if (I.weights.count(name)) continue;
+        const auto& proj = population_of("weight", name);
+        add_weight_recorder(name, proj, net.projections().at(net.projection_index(proj)).synapse_count());
     }
     for (std::size_t r = 0; r < net.rate_recorder_count(); ++r) {
         const auto& name = net.rate_recorder_name(r);
@@ -439,6 +488,19 @@ result_file_contents read_result_file(const std::string& path) {
             r.data.rate_hz = g.read<double>("rate");
         }
     }
+    if (f.is_group("weights")) {
+        const auto root = f.open_group("weights");
+        for (const auto& name : root.members()) {
+            if (!root.is_group(name)) continue;
+            const auto g = root.open_group(name);
+            auto& w = out.weights[name];
+            w.projection = optional_string_attribute(g, "projection");
+            w.data.times_ms = g.read<double>("times");
+            const auto values = g.open_dataset("values");
+            w.data.synapses = values.columns();
+            w.data.values = values.read<float>();
+        }
+    }
     out.metadata = read_metadata(f);
     return out;
 }
@@ -478,6 +540,18 @@ result_file_summary read_result_summary(const std::string& path) {
             r.population = optional_string_attribute(g, "population");
             r.bin_ms = g.has_attribute("bin_ms") ? g.number_attribute("bin_ms") : 0.0;
             r.bins = g.open_dataset("bin_start").size();
+        }
+    }
+    if (f.is_group("weights")) {
+        const auto root = f.open_group("weights");
+        for (const auto& name : root.members()) {
+            if (!root.is_group(name)) continue;
+            const auto g = root.open_group(name);
+            auto& w = out.weights[name];
+            w.projection = optional_string_attribute(g, "projection");
+            const auto values = g.open_dataset("values");
+            w.samples = values.rows();
+            w.synapses = values.columns();
         }
     }
     out.metadata = read_metadata(f);

@@ -1,7 +1,6 @@
 // Model files: a valid file becomes the right network; every kind of malformed file is refused
 // before anything is built, with file, line, key and what is allowed.
 #include "lamina/app/model_file.hpp"
-#include "lamina/models/register.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,14 +8,7 @@ using namespace lamina;
 
 namespace {
 
-const sim::model_registry& registry() {
-    static const sim::model_registry r = [] {
-        sim::model_registry x;
-        models::register_builtin(x);
-        return x;
-    }();
-    return r;
-}
+const app::registries& registry() { return app::builtin_registries(); }
 
 // A small valid model; malformed cases are edits of it.
 const std::string valid = R"([run]
@@ -220,6 +212,21 @@ TEST_CASE("malformed model files are refused with file, line, key and what is al
          {"recorders[2].interval", "at least one step"}},
         {"neuron index outside the population", replace(valid, "neurons = [0, 1]", "neurons = [0, 10]"),
          {"recorders[2].neurons", "index 10 is outside population 'I'"}},
+        {"unknown plasticity rule (suggestion)",
+         replace(valid, "port = \"excitatory\"\n", "port = \"excitatory\"\nplasticity = { rule = \"stdp_pairs\" }\n"),
+         {"projections[1].plasticity.rule", "unknown plasticity rule 'stdp_pairs'", "did you mean 'stdp_pair'"}},
+        {"unknown plasticity parameter (suggestion)",
+         replace(valid, "port = \"excitatory\"\n", "port = \"excitatory\"\nplasticity = { rule = \"stdp_pair\", tau_pls = 3.0 }\n"),
+         {"projections[1].plasticity.tau_pls", "unknown parameter", "did you mean 'tau_plus'"}},
+        {"negative plasticity time constant",
+         replace(valid, "port = \"excitatory\"\n", "port = \"excitatory\"\nplasticity = { rule = \"stdp_pair\", tau_minus = -3.0 }\n"),
+         {"projections[1].plasticity.tau_minus", "must be > 0"}},
+        {"plastic projection with random delays",
+         replace(valid, "port = \"inhibitory\"", "port = \"inhibitory\"\nplasticity = { rule = \"stdp_pair\", W_max = -50.0 }"),
+         {"projections[2].delay", "one constant delay"}},
+        {"weight recorder of an unknown projection",
+         valid + "\n[[recorders]]\ntype = \"weights\"\nprojection = \"inhb\"\n",
+         {"recorders[3].projection", "no projection named 'inhb'", "did you mean 'inh'"}},
         {"projections not an array of tables", replace(valid, "[[projections]]\nname = \"inh\"", "[projections2]\nname = \"inh\""),
          {"projections2", "unknown key"}},
     };

@@ -135,7 +135,7 @@ TEST_CASE("delays below one step are refused", "[sim][validation]") {
             p.delay_ms = distribution::constant(0.01);
             n.connect(p);
         },
-        "projection #0 'exc->inh'", "delay");
+        "projection 'exc->inh'", "delay");
     // Explicit per-synapse delays and spike generator delays.
     build_refuses(
         [](network& n) {

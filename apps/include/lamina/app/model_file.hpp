@@ -5,6 +5,7 @@
 // reference for every key).
 #include "lamina/sim/model_registry.hpp"
 #include "lamina/sim/network.hpp"
+#include "lamina/sim/plasticity_registry.hpp"
 
 #include <map>
 #include <memory>
@@ -54,6 +55,14 @@ struct population_description {
     std::vector<std::pair<std::string, sim::distribution>> initial;
 };
 
+// plasticity = { rule = "...", short_term = "...", <parameter> = <number>, ... } of a projection.
+struct plasticity_description {
+    std::size_t projection = 0;
+    std::string rule;
+    std::string short_term;
+    std::vector<std::pair<std::string, double>> parameters;
+};
+
 struct model_description {
     std::string path;
     std::string text;  // the file as read, stored in result files
@@ -66,6 +75,8 @@ struct model_description {
     std::vector<sim::spike_recorder_spec> spike_recorders;
     std::vector<sim::state_recorder_spec> state_recorders;
     std::vector<sim::rate_recorder_spec> rate_recorders;
+    std::vector<sim::weight_recorder_spec> weight_recorders;
+    std::vector<plasticity_description> plasticity;
 
     // Where things were written, to point engine refusals back at the file: the engine names an
     // object ("projection 'E->I'") and a parameter ("probability").
@@ -91,7 +102,15 @@ struct run_overrides {
 
 // Creates the network (not yet built). Every semantic problem (unknown model or parameter, bad
 // value, dangling population, unknown port, ...) is collected and thrown as one model_file_error.
+// The models and plasticity rules a model file can name.
+struct registries {
+    sim::model_registry models;
+    sim::plasticity_registry plasticity;
+};
+// Every built-in model and rule (models::register_builtin, plasticity::register_builtin).
+const registries& builtin_registries();
+
 std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
-                                          const sim::model_registry& registry);
+                                          const registries& r = builtin_registries());
 
 } // namespace lamina::app

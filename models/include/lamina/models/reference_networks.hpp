@@ -7,11 +7,15 @@
 // in-degree), W3 keeps its fixed in-degree.
 #include "lamina/sim/network.hpp"
 
+#include <memory>
+
 namespace lamina::models {
 
 struct reference_network_options {
     double scale = 1.0;
     bool record_spikes = true;
+    // Makes the E->E projection plastic with this rule (W3: the plastic-cost benchmark).
+    std::shared_ptr<sim::plasticity> ee_plasticity = nullptr;
 };
 
 // Populations "E" and "I".

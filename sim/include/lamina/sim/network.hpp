@@ -84,6 +84,7 @@ public:
     std::size_t record_spikes(spike_recorder_spec spec);
     std::size_t record_state(state_recorder_spec spec);
     std::size_t record_rate(rate_recorder_spec spec);
+    std::size_t record_weights(weight_recorder_spec spec);
     // Streams every recorder's data to `sink` instead of keeping it in memory.
     void set_recording_sink(recording_sink* sink) { sink_ = sink; }
 
@@ -133,6 +134,13 @@ public:
     const spike_record& spikes(std::size_t recorder) const;
     const state_record& states(std::size_t recorder) const;
     const rate_record& rates(std::size_t recorder) const;
+    const weight_record& weight_samples(std::size_t recorder) const;
+    const std::string& weight_recorder_name(std::size_t recorder) const;
+    std::size_t weight_recorder_count() const;
+    // Index of the projection named `name` (throws sim::error if there is none).
+    std::size_t projection_index(const std::string& name) const;
+    // Weights of projection k in canonical order (by source, then target).
+    std::vector<float> weights(std::size_t projection) const;
     const std::string& spike_recorder_name(std::size_t recorder) const;
     const std::string& state_recorder_name(std::size_t recorder) const;
     const std::string& rate_recorder_name(std::size_t recorder) const;

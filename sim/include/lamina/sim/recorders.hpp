@@ -30,6 +30,14 @@ struct rate_recorder_spec {
     double bin_ms = 1.0;
 };
 
+// Weights of a projection (every synapse, in the canonical order of network::synapses: by source,
+// then target), sampled every interval_ms of model time at the end of the window that reaches it.
+struct weight_recorder_spec {
+    std::string name;
+    std::string projection;  // projection name
+    double interval_ms = 1000.0;
+};
+
 // What a recorder has kept in memory.
 struct spike_record {
     std::vector<double> times_ms;
@@ -41,6 +49,11 @@ struct state_record {
     std::vector<std::string> variables;
     // values[(sample * neurons.size() + n) * variables.size() + v]
     std::vector<double> values;
+};
+struct weight_record {
+    std::vector<double> times_ms;
+    std::size_t synapses = 0;
+    std::vector<float> values;  // values[sample * synapses + synapse]
 };
 struct rate_record {
     double bin_ms = 0.0;
@@ -58,6 +71,8 @@ public:
                          std::span<const double> values) = 0;
     virtual void rates(const std::string& recorder, std::span<const double> bin_start_ms,
                        std::span<const double> rate_hz) = 0;
+    // One sample of a weight recorder (all synapses of its projection, canonical order).
+    virtual void weights(const std::string& recorder, double time_ms, std::span<const float> values) = 0;
 };
 
 } // namespace lamina::sim

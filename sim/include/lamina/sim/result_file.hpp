@@ -17,6 +17,9 @@
 //   /rates/<recorder>         attributes population, bin_ms
 //     bin_start               float64 [B], attribute units = "ms"
 //     rate                    float64 [B], attribute units = "Hz"
+//   /weights/<recorder>       attribute projection
+//     times                   float64 [S], attribute units = "ms"
+//     values                  float32 [S, synapses], canonical synapse order (by source, then target)
 //   /metadata                 one attribute per key (string, float64 or int64); strings longer
 //                             than 16 KiB (model file texts) are scalar string datasets instead
 //
@@ -81,6 +84,7 @@ public:
     void add_state_recorder(const std::string& recorder, const std::string& population,
                             const std::vector<std::uint32_t>& neurons, const std::vector<std::string>& variables);
     void add_rate_recorder(const std::string& recorder, const std::string& population, double bin_ms);
+    void add_weight_recorder(const std::string& recorder, const std::string& projection, std::size_t synapses);
     // Registers every recorder of a built network not registered yet, taking neurons, variables and
     // bin widths from it; recorder_populations maps recorder names (of any kind) to populations.
     void add_recorders(const network& net, const std::map<std::string, std::string>& recorder_populations);
@@ -107,6 +111,7 @@ public:
                  std::span<const double> values) override;
     void rates(const std::string& recorder, std::span<const double> bin_start_ms,
                std::span<const double> rate_hz) override;
+    void weights(const std::string& recorder, double time_ms, std::span<const float> values) override;
 
     // Writes the metadata (interrupted = 0/1), closes the file and renames it to path(). Throws
     // lamina::sim::error on failure (the temporary file is then removed by the destructor), or if a
@@ -139,7 +144,13 @@ struct result_rates {
     rate_record data;
 };
 
+struct result_weights {
+    std::string projection;
+    weight_record data;
+};
+
 struct result_file_contents {
+    std::map<std::string, result_weights> weights;  // by recorder
     std::map<std::string, result_spikes> spikes;  // by population
     std::map<std::string, result_states> states;  // by recorder
     std::map<std::string, result_rates> rates;    // by recorder
@@ -169,6 +180,12 @@ struct result_file_summary {
     std::map<std::string, spikes_info> spikes;  // by population
     std::map<std::string, states_info> states;  // by recorder
     std::map<std::string, rates_info> rates;    // by recorder
+    struct weights_info {
+        std::string projection;
+        std::uint64_t samples = 0;
+        std::uint64_t synapses = 0;
+    };
+    std::map<std::string, weights_info> weights;  // by recorder
     std::map<std::string, metadata_value> metadata;
 };
 result_file_summary read_result_summary(const std::string& path);
