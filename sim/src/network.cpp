@@ -70,6 +70,7 @@ struct network::impl {
     std::vector<state_recorder_spec> state_specs;
     std::vector<rate_recorder_spec> rate_specs;
     std::vector<weight_recorder_spec> weight_specs;
+    std::vector<signal_recorder_spec> signal_specs;
 
     // Neurons of population q in shard s: [bounds[q][s], bounds[q][s+1]).
     std::vector<std::vector<std::size_t>> bounds;
@@ -157,6 +158,28 @@ struct network::impl {
         weight_record data;
     };
     std::vector<weight_rec_rt> weight_recs;
+    struct signal_rec_rt {
+        std::size_t pop;
+        std::int64_t interval;
+        struct term {
+            std::size_t a;
+            std::ptrdiff_t b;  // -1: none
+            double offset, coefficient;
+            bool absolute;
+            std::size_t delay;  // in samples
+        };
+        std::vector<term> terms;
+        std::size_t blocks = 0;
+        // partial[(row * terms + k) * blocks + block] for the rows of this window
+        std::vector<double> partial;
+        std::int64_t first_row_step = 0;
+        std::size_t window_rows = 0;
+        std::vector<std::vector<double>> history;  // per term: recent sums (for delays)
+        double scale = 1.0;
+        signal_record data;
+    };
+    std::vector<signal_rec_rt> signal_recs;
+    std::vector<std::vector<std::size_t>> signal_recs_by_pop;
     std::vector<spike_rec_rt> spike_recs;
     std::vector<state_rec_rt> state_recs;
     std::vector<rate_rec_rt> rate_recs;
@@ -271,6 +294,13 @@ std::size_t network::record_weights(weight_recorder_spec spec) {
     if (spec.name.empty()) spec.name = "weights_" + spec.projection;
     impl_->weight_specs.push_back(std::move(spec));
     return impl_->weight_specs.size() - 1;
+}
+
+std::size_t network::record_signal(signal_recorder_spec spec) {
+    if (built_) throw error("cannot add recorders after the network was built");
+    if (spec.name.empty()) spec.name = "signal_" + spec.population;
+    impl_->signal_specs.push_back(std::move(spec));
+    return impl_->signal_specs.size() - 1;
 }
 
 std::size_t network::record_rate(rate_recorder_spec spec) {
@@ -536,6 +566,33 @@ std::vector<parameter_error> network::check() const {
         if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
             throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
     });
+    for (const auto& r : impl_->signal_specs) checked([&] {
+        const std::string obj = "signal recorder '" + r.name + "'";
+        const auto q = resolve_population(populations_, r.population, obj, "population");
+        const auto& pop = *populations_[q];
+        if (r.terms.empty()) throw parameter_error(obj, "terms", "needs at least one term");
+        if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
+        auto known = [&](const std::string& v) {
+            if (pop.state_index(v)) return;
+            std::string msg = "population '" + pop.name() + "' has no state variable '" + v + "'";
+            if (auto near = nearest_name(v, pop.state_names()); !near.empty()) msg += " (did you mean '" + near + "'?)";
+            msg += "; state variables:";
+            for (auto n : pop.state_names()) msg += " " + std::string(n);
+            throw parameter_error(obj, "variable", msg);
+        };
+        const double interval = double(std::max<std::int64_t>(1, std::llround(r.interval_ms / dt))) * dt;
+        for (const auto& t : r.terms) {
+            known(t.variable);
+            if (!t.times.empty()) known(t.times);
+            if (!std::isfinite(t.coefficient) || !std::isfinite(t.offset))
+                throw parameter_error(obj, "coefficient", "coefficients and offsets must be finite");
+            const double k = t.delay_ms / interval;
+            if (!(t.delay_ms >= 0.0) || std::abs(k - std::round(k)) > 1e-6)
+                throw parameter_error(obj, "delay", fmt::format("must be a multiple of the sampling interval ({} ms) "
+                                                                "and >= 0, got {}", interval, t.delay_ms));
+        }
+    });
     for (const auto& r : impl_->rate_specs) checked([&] {
         const std::string obj = "rate recorder '" + r.name + "'";
         resolve_population(populations_, r.population, obj, "population");
@@ -676,12 +733,12 @@ void network::build() {
     const std::size_t S = shards_;
     const std::size_t npop = populations_.size();
 
-    // Shard boundaries, aligned to 16 neurons so that Poisson blocks (4 neurons) and cache lines
-    // never straddle two shards.
+    // Shard boundaries, aligned to 64 neurons so that Poisson blocks (4 neurons), cache lines and
+    // the 64-neuron blocks of signal sums never straddle two shards.
     I.bounds.assign(npop, std::vector<std::size_t>(S + 1));
     for (std::size_t q = 0; q < npop; ++q) {
         const std::size_t n = populations_[q]->size();
-        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = s == S ? n : (n * s / S) / 16 * 16;
+        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = s == S ? n : (n * s / S) / 64 * 64;
     }
 
     // Delays and window.
@@ -950,6 +1007,23 @@ void network::build() {
         rt.next = rt.interval;
         I.weight_recs.push_back(std::move(rt));
     }
+    I.signal_recs_by_pop.assign(npop, {});
+    for (const auto& r : I.signal_specs) {
+        impl::signal_rec_rt rt;
+        rt.pop = resolve_population(populations_, r.population, "", "");
+        const auto& pop = *populations_[rt.pop];
+        rt.interval = std::max<std::int64_t>(1, std::llround(r.interval_ms / dt));
+        for (const auto& t : r.terms)
+            rt.terms.push_back({*pop.state_index(t.variable),
+                                t.times.empty() ? std::ptrdiff_t(-1) : std::ptrdiff_t(*pop.state_index(t.times)),
+                                t.offset, t.coefficient, t.absolute,
+                                static_cast<std::size_t>(std::llround(t.delay_ms / (double(rt.interval) * dt)))});
+        rt.blocks = (pop.size() + 63) / 64;
+        rt.history.assign(rt.terms.size(), {});
+        rt.scale = r.mean ? 1.0 / double(pop.size()) : 1.0;
+        I.signal_recs_by_pop[rt.pop].push_back(I.signal_recs.size());
+        I.signal_recs.push_back(std::move(rt));
+    }
     for (const auto& r : I.rate_specs) {
         impl::rate_rec_rt rt;
         rt.pop = resolve_population(populations_, r.population, "", "");
@@ -1175,6 +1249,27 @@ void network::run_steps(std::int64_t steps) {
                     double* in = pop.input(n, p);
                     std::fill(in + b, in + e, 0.0);
                 }
+                for (std::size_t r : I.signal_recs_by_pop[q]) {
+                    auto& R = I.signal_recs[r];
+                    if ((n + 1) % R.interval != 0) continue;
+                    const std::size_t row = static_cast<std::size_t>((n + 1 - R.first_row_step) / R.interval);
+                    const std::size_t nt = R.terms.size();
+                    for (std::size_t k = 0; k < nt; ++k) {
+                        const auto& T = R.terms[k];
+                        const double* a = pop.state(T.a);
+                        const double* bv = T.b >= 0 ? pop.state(static_cast<std::size_t>(T.b)) : nullptr;
+                        double* out = R.partial.data() + (row * nt + k) * R.blocks;
+                        for (std::size_t blk = b / 64; blk * 64 < e; ++blk) {
+                            const std::size_t lo = blk * 64, hi = std::min(e, lo + 64);
+                            double sum = 0.0;
+                            for (std::size_t i = lo; i < hi; ++i) {
+                                double f = bv ? a[i] * (bv[i] - T.offset) : a[i];
+                                sum += T.absolute ? std::abs(f) : f;
+                            }
+                            out[blk] = sum;
+                        }
+                    }
+                }
                 for (std::size_t r : I.state_recs_by_pop[q]) {
                     auto& R = I.state_recs[r];
                     if ((n + 1) % R.interval != 0) continue;
@@ -1202,6 +1297,12 @@ void network::run_steps(std::int64_t steps) {
             R.first_row_step = first;
             R.window_rows = first <= t0 + W ? static_cast<std::size_t>((t0 + W - first) / R.interval + 1) : 0;
             R.window_values.assign(R.window_rows * R.data.neurons.size() * R.vars.size(), 0.0);
+        }
+        for (auto& R : I.signal_recs) {
+            const std::int64_t first = ((t0 + 1 + R.interval - 1) / R.interval) * R.interval;
+            R.first_row_step = first;
+            R.window_rows = first <= t0 + W ? static_cast<std::size_t>((t0 + W - first) / R.interval + 1) : 0;
+            R.partial.assign(R.window_rows * R.terms.size() * R.blocks, 0.0);
         }
         if (S == 1) {
             shard_window(0, t0, W);
@@ -1292,6 +1393,35 @@ void network::run_steps(std::int64_t steps) {
                 R.data.values.insert(R.data.values.end(), R.window_values.begin(), R.window_values.end());
             }
         }
+        for (std::size_t r = 0; r < I.signal_recs.size(); ++r) {
+            auto& R = I.signal_recs[r];
+            if (R.window_rows == 0) continue;
+            std::vector<double> times(R.window_rows), values(R.window_rows);
+            const std::size_t nt = R.terms.size();
+            for (std::size_t row = 0; row < R.window_rows; ++row) {
+                times[row] = double(R.first_row_step + std::int64_t(row) * R.interval) * dt;
+                double v = 0.0;
+                for (std::size_t k = 0; k < nt; ++k) {
+                    const double* part = R.partial.data() + (row * nt + k) * R.blocks;
+                    double sum = 0.0;
+                    for (std::size_t blk = 0; blk < R.blocks; ++blk) sum += part[blk];
+                    // A delayed term enters with its sum of `delay` samples ago (0 before that).
+                    auto& h = R.history[k];
+                    const auto& T = R.terms[k];
+                    h.push_back(sum);
+                    const double delayed = h.size() > T.delay ? h[h.size() - 1 - T.delay] : 0.0;
+                    if (h.size() > T.delay + 1) h.erase(h.begin());
+                    v += T.coefficient * delayed;
+                }
+                values[row] = v * R.scale;
+            }
+            if (sink_) {
+                sink_->signals(I.signal_specs[r].name, times, values);
+            } else if (budget(values.size() * 16)) {
+                R.data.times_ms.insert(R.data.times_ms.end(), times.begin(), times.end());
+                R.data.values.insert(R.data.values.end(), values.begin(), values.end());
+            }
+        }
         for (std::size_t r = 0; r < I.weight_recs.size(); ++r) {
             auto& R = I.weight_recs[r];
             if (step_ < R.next) continue;
@@ -1355,6 +1485,12 @@ std::size_t network::state_recorder_count() const { return impl_->state_specs.si
 std::size_t network::rate_recorder_count() const { return impl_->rate_specs.size(); }
 std::size_t network::recording_memory_bytes() const { return impl_->recording_bytes; }
 const weight_record& network::weight_samples(std::size_t r) const { return impl_->weight_recs.at(r).data; }
+const signal_record& network::signal(std::size_t r) const { return impl_->signal_recs.at(r).data; }
+const std::string& network::signal_recorder_name(std::size_t r) const { return impl_->signal_specs.at(r).name; }
+const std::string& network::signal_recorder_population(std::size_t r) const {
+    return impl_->signal_specs.at(r).population;
+}
+std::size_t network::signal_recorder_count() const { return impl_->signal_specs.size(); }
 const std::string& network::weight_recorder_name(std::size_t r) const { return impl_->weight_specs.at(r).name; }
 std::size_t network::weight_recorder_count() const { return impl_->weight_specs.size(); }
 

@@ -61,6 +61,12 @@ struct result_file_writer::impl {
         hdf5::group group;
         hdf5::dataset bin_start, rate;
     };
+    struct signals_out {
+        hdf5::group group;
+        hdf5::dataset times, values;
+    };
+    std::map<std::string, signals_out> signal_outs;
+    hdf5::group signals_root;
     struct weights_out {
         hdf5::group group;
         hdf5::dataset times, values;
@@ -93,6 +99,8 @@ struct result_file_writer::impl {
         rates.clear();
         weights.clear();
         weights_root = {};
+        signal_outs.clear();
+        signals_root = {};
         spikes_root = {};
         states_root = {};
         rates_root = {};
@@ -141,6 +149,7 @@ result_file_writer::result_file_writer(std::string path, const std::map<std::str
         I.states_root = I.file.create_group("states");
         I.rates_root = I.file.create_group("rates");
         I.weights_root = I.file.create_group("weights");
+        I.signals_root = I.file.create_group("signals");
         I.metadata_root = I.file.create_group("metadata");
         I.metadata[key_version] = std::string(LAMINA_VERSION_STRING);
         I.metadata[key_created] = utc_now();
@@ -250,6 +259,35 @@ void result_file_writer::add_weight_recorder(const std::string& recorder, const 
     });
 }
 
+void result_file_writer::add_signal_recorder(const std::string& recorder, const std::string& population) {
+    auto& I = *impl_;
+    check_name("signal recorder", recorder);
+    if (I.signal_outs.count(recorder)) I.fail("signal recorder '" + recorder + "' is registered twice");
+    I.guarded([&] {
+        impl::signals_out o;
+        o.group = I.signals_root.create_group(recorder);
+        o.group.set_attribute("population", population);
+        o.times = I.appendable(o.group, "times", hdf5::type::float64, 0);
+        o.times.set_attribute("units", "ms");
+        o.values = I.appendable(o.group, "values", hdf5::type::float64, 0);
+        I.signal_outs.emplace(recorder, std::move(o));
+    });
+}
+
+void result_file_writer::signals(const std::string& recorder, std::span<const double> times_ms,
+                                 std::span<const double> values) {
+    auto& I = *impl_;
+    if (I.finished) I.fail("recording data arrived after finish()");
+    auto it = I.signal_outs.find(recorder);
+    if (it == I.signal_outs.end()) I.fail("signal of unregistered signal recorder '" + recorder + "'");
+    if (times_ms.size() != values.size()) I.fail("signal recorder '" + recorder + "': times and values differ in length");
+    if (times_ms.empty()) return;
+    I.guarded([&] {
+        it->second.times.append(times_ms);
+        it->second.values.append(values);
+    });
+}
+
 void result_file_writer::weights(const std::string& recorder, double time_ms, std::span<const float> values) {
     auto& I = *impl_;
     if (I.finished) I.fail("recording data arrived after finish()");
@@ -283,6 +321,10 @@ void result_file_writer::add_recorders(const network& net, const std::map<std::s
         if (I.states.count(name)) continue;
         const auto& rec = net.states(r);
         add_state_recorder(name, population_of("state", name), rec.neurons, rec.variables);
+    }
+    for (std::size_t r = 0; r < net.signal_recorder_count(); ++r) {
+        const auto& name = net.signal_recorder_name(r);
+        if (!I.signal_outs.count(name)) add_signal_recorder(name, net.signal_recorder_population(r));
     }
     for (std::size_t r = 0; r < net.weight_recorder_count(); ++r) {
         const auto& name = net.weight_recorder_name(r);
@@ -488,6 +530,17 @@ result_file_contents read_result_file(const std::string& path) {
             r.data.rate_hz = g.read<double>("rate");
         }
     }
+    if (f.is_group("signals")) {
+        const auto root = f.open_group("signals");
+        for (const auto& name : root.members()) {
+            if (!root.is_group(name)) continue;
+            const auto g = root.open_group(name);
+            auto& x = out.signals[name];
+            x.population = optional_string_attribute(g, "population");
+            x.data.times_ms = g.read<double>("times");
+            x.data.values = g.read<double>("values");
+        }
+    }
     if (f.is_group("weights")) {
         const auto root = f.open_group("weights");
         for (const auto& name : root.members()) {
@@ -552,6 +605,16 @@ result_file_summary read_result_summary(const std::string& path) {
             const auto values = g.open_dataset("values");
             w.samples = values.rows();
             w.synapses = values.columns();
+        }
+    }
+    if (f.is_group("signals")) {
+        const auto root = f.open_group("signals");
+        for (const auto& name : root.members()) {
+            if (!root.is_group(name)) continue;
+            const auto g = root.open_group(name);
+            auto& x = out.signals[name];
+            x.population = optional_string_attribute(g, "population");
+            x.samples = g.open_dataset("times").size();
         }
     }
     out.metadata = read_metadata(f);

@@ -472,6 +472,12 @@ struct collecting_sink : recording_sink {
         s.first.insert(s.first.end(), b.begin(), b.end());
         s.second.insert(s.second.end(), v.begin(), v.end());
     }
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> signals_by;
+    void signals(const std::string& r, std::span<const double> t, std::span<const double> v) override {
+        auto& s = signals_by[r];
+        s.first.insert(s.first.end(), t.begin(), t.end());
+        s.second.insert(s.second.end(), v.begin(), v.end());
+    }
     std::map<std::string, std::pair<std::vector<double>, std::vector<float>>> weights_by;
     void weights(const std::string& r, double t, std::span<const float> w) override {
         auto& s = weights_by[r];

@@ -85,6 +85,7 @@ public:
     std::size_t record_state(state_recorder_spec spec);
     std::size_t record_rate(rate_recorder_spec spec);
     std::size_t record_weights(weight_recorder_spec spec);
+    std::size_t record_signal(signal_recorder_spec spec);
     // Streams every recorder's data to `sink` instead of keeping it in memory.
     void set_recording_sink(recording_sink* sink) { sink_ = sink; }
 
@@ -135,6 +136,10 @@ public:
     const state_record& states(std::size_t recorder) const;
     const rate_record& rates(std::size_t recorder) const;
     const weight_record& weight_samples(std::size_t recorder) const;
+    const signal_record& signal(std::size_t recorder) const;
+    const std::string& signal_recorder_name(std::size_t recorder) const;
+    const std::string& signal_recorder_population(std::size_t recorder) const;
+    std::size_t signal_recorder_count() const;
     const std::string& weight_recorder_name(std::size_t recorder) const;
     std::size_t weight_recorder_count() const;
     // Index of the projection named `name` (throws sim::error if there is none).

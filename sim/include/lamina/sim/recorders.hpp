@@ -38,6 +38,34 @@ struct weight_recorder_spec {
     double interval_ms = 1000.0;
 };
 
+// A population signal: a sum over the neurons of a population of terms built from their state,
+//   signal(t) = sum over terms k of  coefficient_k * sum_i f_k(i, t - delay_k),
+//   f_k(i, t) = a_i(t) * (b_i(t) - offset_k)   (b optional: f = a_i(t)), |f| if absolute,
+// sampled every interval_ms and divided by the population size if `mean`. It computes field
+// potential and EEG proxies online with memory proportional to samples, never neurons x time:
+// mean membrane potential, sums of (absolute) synaptic currents such as g_ex (V - E_ex), and
+// delayed weighted sums (Mazzoni et al. 2015's LRWS). Sums run over fixed blocks of 64 neurons
+// in a fixed order, so the result is identical for any thread count.
+struct signal_term {
+    std::string variable;       // a
+    std::string times = "";     // b (optional)
+    double offset = 0.0;
+    double coefficient = 1.0;
+    bool absolute = false;
+    double delay_ms = 0.0;      // multiple of the sampling interval
+};
+struct signal_recorder_spec {
+    std::string name;
+    std::string population;
+    std::vector<signal_term> terms;
+    double interval_ms = 1.0;
+    bool mean = false;
+};
+struct signal_record {
+    std::vector<double> times_ms;
+    std::vector<double> values;
+};
+
 // What a recorder has kept in memory.
 struct spike_record {
     std::vector<double> times_ms;
@@ -73,6 +101,9 @@ public:
                        std::span<const double> rate_hz) = 0;
     // One sample of a weight recorder (all synapses of its projection, canonical order).
     virtual void weights(const std::string& recorder, double time_ms, std::span<const float> values) = 0;
+    // Samples of a signal recorder.
+    virtual void signals(const std::string& recorder, std::span<const double> times_ms,
+                         std::span<const double> values) = 0;
 };
 
 } // namespace lamina::sim

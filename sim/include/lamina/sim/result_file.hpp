@@ -17,6 +17,9 @@
 //   /rates/<recorder>         attributes population, bin_ms
 //     bin_start               float64 [B], attribute units = "ms"
 //     rate                    float64 [B], attribute units = "Hz"
+//   /signals/<recorder>       attribute population (population signals: LFP and EEG proxies)
+//     times                   float64 [S], attribute units = "ms"
+//     values                  float64 [S]
 //   /weights/<recorder>       attribute projection
 //     times                   float64 [S], attribute units = "ms"
 //     values                  float32 [S, synapses], canonical synapse order (by source, then target)
@@ -85,6 +88,7 @@ public:
                             const std::vector<std::uint32_t>& neurons, const std::vector<std::string>& variables);
     void add_rate_recorder(const std::string& recorder, const std::string& population, double bin_ms);
     void add_weight_recorder(const std::string& recorder, const std::string& projection, std::size_t synapses);
+    void add_signal_recorder(const std::string& recorder, const std::string& population);
     // Registers every recorder of a built network not registered yet, taking neurons, variables and
     // bin widths from it; recorder_populations maps recorder names (of any kind) to populations.
     void add_recorders(const network& net, const std::map<std::string, std::string>& recorder_populations);
@@ -112,6 +116,8 @@ public:
     void rates(const std::string& recorder, std::span<const double> bin_start_ms,
                std::span<const double> rate_hz) override;
     void weights(const std::string& recorder, double time_ms, std::span<const float> values) override;
+    void signals(const std::string& recorder, std::span<const double> times_ms,
+                 std::span<const double> values) override;
 
     // Writes the metadata (interrupted = 0/1), closes the file and renames it to path(). Throws
     // lamina::sim::error on failure (the temporary file is then removed by the destructor), or if a
@@ -149,7 +155,13 @@ struct result_weights {
     weight_record data;
 };
 
+struct result_signals {
+    std::string population;
+    signal_record data;
+};
+
 struct result_file_contents {
+    std::map<std::string, result_signals> signals;  // by recorder
     std::map<std::string, result_weights> weights;  // by recorder
     std::map<std::string, result_spikes> spikes;  // by population
     std::map<std::string, result_states> states;  // by recorder
@@ -186,6 +198,11 @@ struct result_file_summary {
         std::uint64_t synapses = 0;
     };
     std::map<std::string, weights_info> weights;  // by recorder
+    struct signals_info {
+        std::string population;
+        std::uint64_t samples = 0;
+    };
+    std::map<std::string, signals_info> signals;  // by recorder
     std::map<std::string, metadata_value> metadata;
 };
 result_file_summary read_result_summary(const std::string& path);
