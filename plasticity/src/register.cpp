@@ -2,7 +2,9 @@
 
 #include "lamina/plasticity/static_weight.hpp"
 #include "lamina/plasticity/stdp_pair.hpp"
+#include "lamina/plasticity/stdp_triplet.hpp"
 #include "lamina/plasticity/tsodyks_markram.hpp"
+#include "lamina/plasticity/vogels_istdp.hpp"
 
 namespace lamina::plasticity {
 
@@ -17,6 +19,8 @@ void with_and_without_short_term(sim::plasticity_registry& r) {
 void register_builtin(sim::plasticity_registry& registry) {
     with_and_without_short_term<static_weight>(registry);
     with_and_without_short_term<stdp_pair>(registry);
+    with_and_without_short_term<stdp_triplet>(registry);
+    with_and_without_short_term<vogels_istdp>(registry);
 }
 
 } // namespace lamina::plasticity
