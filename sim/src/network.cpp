@@ -214,6 +214,8 @@ struct network::impl {
     std::vector<isi_stats> isi;
 
     std::unique_ptr<tbb::task_arena> arena;
+    std::int64_t flush_interval = 1;
+    std::int64_t next_flush = 0;
     // Lets an arena use more threads than cores when asked to (results never depend on it).
     std::unique_ptr<tbb::global_control> allow_threads;
     std::size_t recording_bytes = 0;
@@ -1284,6 +1286,27 @@ void network::run_steps(std::int64_t steps) {
         }
     };
 
+    // Deferred plasticity: bring weights up to date (each shard its own synapses).
+    auto flush_plasticity = [&] {
+        bool any = false;
+        for (const auto& P : projections_) any = any || (P.spec.plasticity && P.spec.plasticity->deferred_post());
+        if (!any) return;
+        auto body = [&](std::size_t s) {
+            for (auto& P : projections_)
+                if (P.spec.plasticity && P.spec.plasticity->deferred_post()) P.spec.plasticity->flush(s, step_);
+        };
+        if (S == 1) {
+            body(0);
+        } else {
+            I.arena->execute([&] {
+                tbb::parallel_for(std::size_t{0}, S, [&](std::size_t s) { body(s); }, tbb::static_partitioner());
+            });
+        }
+        I.next_flush = step_ + I.flush_interval;
+    };
+    I.flush_interval = std::max<std::int64_t>(1, std::llround(1000.0 / dt));
+    if (I.next_flush == 0) I.next_flush = I.flush_interval;
+
     while (step_ < end) {
         if (stop_requested_) {
             stopped_early_ = true;
@@ -1422,6 +1445,9 @@ void network::run_steps(std::int64_t steps) {
                 R.data.values.insert(R.data.values.end(), values.begin(), values.end());
             }
         }
+        bool sample_due = step_ >= I.next_flush;
+        for (const auto& R : I.weight_recs) sample_due = sample_due || step_ >= R.next;
+        if (sample_due) flush_plasticity();
         for (std::size_t r = 0; r < I.weight_recs.size(); ++r) {
             auto& R = I.weight_recs[r];
             if (step_ < R.next) continue;
@@ -1464,6 +1490,7 @@ void network::run_steps(std::int64_t steps) {
             }
         }
     }
+    flush_plasticity();
 }
 
 void network::modulate(std::size_t k, double amount) {

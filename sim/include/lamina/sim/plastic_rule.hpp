@@ -11,6 +11,16 @@
 // Hooks compute in double; weights are stored as float.
 // and optionally dynamics_interval(c) > 0 with advance(c, w, vars, steps_since_last, modulator)
 // for continuous synapse dynamics, and modulation (a global signal, e.g. dopamine).
+// Optional extensions (each detected from the rule's signatures; rules without them are unchanged):
+//   modulator_tau(c): decay time constant (ms) of the modulator; without it the modulator is 0.
+//   advance(c, w, vars, steps, modulator, post): the post traces of the synapse's target at the
+//     update are passed as a trailing argument (e.g. a rate sensor for homeostatic scaling).
+//   event_context(c, const modulator_history&) -> X: rules that need the exact course of the
+//     modulator and the time of each event within the dynamics interval (reward-modulated STDP
+//     integrating eligibility x dopamine exactly). X is computed once per event batch from the
+//     history below, and the rule's hooks receive it in place of / after the usual arguments:
+//     on_pre(c, w, vars, pre, post, X), on_post(c, w, vars, pre, post, X),
+//     advance(c, w, vars, steps, X [, post]).
 // A ShortTerm model provides parameters, constants, a per-source state and
 //   efficacy(c, state, steps_since_previous_spike_or_-1) -> factor applied to the weight sent.
 #include "lamina/sim/connection.hpp"
@@ -19,8 +29,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <span>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace lamina::sim {
 
@@ -38,6 +50,33 @@ struct no_short_term {
 // Rules opt into continuous dynamics by defining dynamics_interval(c); the default has none.
 template <class R>
 concept has_dynamics = requires(const typename R::constants& c) { R::dynamics_interval(c); };
+template <class R>
+concept has_modulator = requires(const typename R::constants& c) { R::modulator_tau(c); };
+
+// A jump of a projection's modulator: network::modulate(k, amount) at step `step` (time step*dt,
+// the start of that step).
+struct modulator_jump {
+    std::int64_t step;
+    double amount;
+};
+
+// The modulator of a projection since the last dynamics update, as an event context sees it: it
+// was `start` at step `since` (the last update, or 0), decays with the rule's modulator_tau and
+// jumped by `jumps` (steps in [since, now], ascending). `now` is the time of the events, in steps:
+// arrivals and post spikes of step n happen at the end of it (now = n + 1), the dynamics update
+// that the engine makes during step t - 1 has now = t (after that step's arrivals, before its post
+// spikes, which therefore belong to the next interval).
+struct modulator_history {
+    double dt_ms;
+    std::int64_t since;
+    std::int64_t now;
+    double start;
+    std::span<const modulator_jump> jumps;
+};
+
+template <class R>
+concept has_event_context = has_dynamics<R> && has_modulator<R> &&
+                            requires(const typename R::constants& c, const modulator_history& h) { R::event_context(c, h); };
 
 template <class Rule, class ShortTerm = no_short_term>
 class plastic_rule final : public plasticity {
@@ -47,6 +86,13 @@ public:
     static constexpr std::size_t n_post =
         std::tuple_size_v<decltype(Rule::post_traces(std::declval<const typename Rule::constants&>()))>;
     static constexpr std::size_t n_vars = Rule::synapse_vars.size();
+    // Rules without continuous dynamics apply postsynaptic spikes lazily, NEST-style: a synapse
+    // applies the spikes of its target since its last presynaptic arrival at the next arrival (or
+    // at a flush), in time order, before on_pre. Each synapse sees the same sequence of hook calls
+    // as if every post spike were applied at once, so the weights are identical, but no reverse
+    // index is needed (8 bytes per plastic synapse) and post spikes cost no scattered traversal.
+    static constexpr bool deferred = !has_dynamics<Rule>;
+    bool deferred_post() const override { return deferred; }
 
     explicit plastic_rule(typename Rule::parameters p = {}, typename ShortTerm::parameters stp = {})
         : params_(p), stp_params_(stp) {}
@@ -84,6 +130,19 @@ public:
             st.begin = bounds[s];
             const std::size_t n_local = bounds[s + 1] - bounds[s];
             const std::size_t nsyn = sh.size();
+            st.pre_value.assign(source_size * n_pre, 0.0);
+            st.pre_last.assign(source_size, -1);
+            st.post_value.assign(n_local * n_post, 0.0);
+            st.post_last.assign(n_local, -1);
+            for (auto& v : st.vars) v.assign(nsyn, 0.0f);
+            if constexpr (deferred) {
+                // Deferred mode keeps each target's recent spikes instead of a reverse index.
+                st.history.assign(n_local * history_capacity, {});
+                st.history_count.assign(n_local, 0);
+                st.last_post.assign(n_local, -1);
+                st.processed_from.assign(source_size, 0);
+            }
+            if constexpr (!deferred) {
             // Reverse index: incoming synapses of each local target, in source order.
             st.in_begin.assign(n_local + 1, 0);
             for (std::size_t x = 0; x < nsyn; ++x) ++st.in_begin[target_of(sh.target[x]) - st.begin + 1];
@@ -100,14 +159,12 @@ public:
                 st.block_source[b] = static_cast<std::uint32_t>(
                     std::upper_bound(sh.row_begin.begin(), sh.row_begin.end(), pos) - sh.row_begin.begin() - 1);
             }
-            for (auto& v : st.vars) v.assign(nsyn, 0.0f);
-            st.pre_value.assign(source_size * n_pre, 0.0);
-            st.pre_last.assign(source_size, -1);
-            st.post_value.assign(n_local * n_post, 0.0);
-            st.post_last.assign(n_local, -1);
+            }
             st.stp_state.assign(source_size, typename ShortTerm::state{});
             st.stp_last.assign(source_size, -1);
             st.dynamics_last = 0;
+            st.modulator_start = 0.0;
+            st.jumps = pending_jumps_;
         }
     }
 
@@ -119,6 +176,7 @@ public:
         std::array<double, n_pre> pre{};
         std::array<double, n_post> post{};
         std::array<float*, n_vars> vars{};
+        const auto ctx = context_at(st, step + 1);
         for (std::uint32_t src : sources) {
             const std::int64_t since = st.pre_last[src] < 0 ? -1 : step - st.pre_last[src];
             for (std::size_t k = 0; k < n_pre; ++k) pre[k] = st.pre_value[src * n_pre + k] * decay(pre_decay_[k], since);
@@ -127,14 +185,35 @@ public:
             st.stp_last[src] = step;
             for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
                 const std::size_t j = target_of(sh.target[x]);
-                post_traces_at(st, j - st.begin, step, post);
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                w[x] = static_cast<float>(Rule::on_pre(c_, static_cast<double>(w[x]), vars, pre, post));
+                if constexpr (deferred) apply_post_events(st, src, j - st.begin, w[x], vars);
+                post_traces_at(st, j - st.begin, step, post);
+                w[x] = static_cast<float>(call_on_pre(static_cast<double>(w[x]), vars, pre, post, ctx));
                 input[j] += efficacy * static_cast<double>(w[x]);
             }
             for (std::size_t k = 0; k < n_pre; ++k)
                 st.pre_value[src * n_pre + k] = pre_spec_[k].nearest ? 1.0 : pre[k] + 1.0;
             st.pre_last[src] = step;
+            if constexpr (deferred) st.processed_from[src] = step;
+        }
+    }
+
+    // Deferred mode: applies every postsynaptic spike of every synapse that is still pending, so the
+    // weights are current (called by the engine at the end of each run and every second).
+    void flush(std::size_t s, std::int64_t step) override {
+        if constexpr (deferred) {
+            auto& st = shards_[s];
+            auto& sh = proj_->shards[s];
+            float* w = sh.weight.data();
+            std::array<float*, n_vars> vars{};
+            for (std::uint32_t src = 0; src < n_source_; ++src) {
+                for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
+                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                    apply_post_events(st, src, target_of(sh.target[x]) - st.begin, w[x], vars);
+                }
+                st.processed_from[src] = step;
+            }
+            std::fill(st.history_count.begin(), st.history_count.end(), 0);
         }
     }
 
@@ -146,9 +225,17 @@ public:
         std::array<double, n_post> post{};
         std::array<float*, n_vars> vars{};
         const std::uint32_t* rows = sh.row_begin.data();
+        const auto ctx = context_at(st, step + 1);
         for (std::uint32_t j : targets) {
             const std::size_t local = j - st.begin;
             post_traces_at(st, local, step, post);
+            if constexpr (deferred) {
+                // A full history is emptied by applying it to every synapse now (same result).
+                if (st.history_count[local] == history_capacity) flush(s, step);
+                st.history[local * history_capacity + st.history_count[local]++] = {step, post};
+                st.last_post[local] = step;
+            }
+            if constexpr (!deferred)
             for (std::uint32_t k = st.in_begin[local]; k < st.in_begin[local + 1]; ++k) {
                 const std::uint32_t x = st.in_syn[k];
                 // The source of synapse x: the row that contains it.
@@ -158,7 +245,7 @@ public:
                 for (std::size_t q = 0; q < n_pre; ++q)
                     pre[q] = st.pre_value[src * n_pre + q] * decay(pre_decay_[q], since);
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                w[x] = static_cast<float>(Rule::on_post(c_, static_cast<double>(w[x]), vars, pre, post));
+                w[x] = static_cast<float>(call_on_post(static_cast<double>(w[x]), vars, pre, post, ctx));
             }
             for (std::size_t q = 0; q < n_post; ++q)
                 st.post_value[local * n_post + q] = post_spec_[q].nearest ? 1.0 : post[q] + 1.0;
@@ -178,25 +265,51 @@ public:
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
             const std::int64_t steps = step - st.dynamics_last;
-            st.dynamics_last = step;
             std::array<float*, n_vars> vars{};
-            const double modulator = modulator_at(step);
+            std::array<double, n_post> post{};
+            const auto modulator = [&] {
+                if constexpr (has_event_context<Rule>)
+                    return context_at(st, step);
+                else
+                    return modulator_at(step);
+            }();
             for (std::size_t x = 0; x < sh.size(); ++x) {
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                sh.weight[x] = static_cast<float>(Rule::advance(c_, static_cast<double>(sh.weight[x]), vars, steps, modulator));
+                const double w = static_cast<double>(sh.weight[x]);
+                if constexpr (requires { Rule::advance(c_, w, vars, steps, modulator, post); }) {
+                    // Traces at the update time `step`: spikes of step - 1 are not processed yet.
+                    post_traces_at(st, target_of(sh.target[x]) - st.begin, step - 1, post);
+                    sh.weight[x] = static_cast<float>(Rule::advance(c_, w, vars, steps, modulator, post));
+                } else {
+                    sh.weight[x] = static_cast<float>(Rule::advance(c_, w, vars, steps, modulator));
+                }
             }
+            if constexpr (has_event_context<Rule>) {
+                // Fold the jumps of the interval into the modulator's value at this update.
+                double m = st.modulator_start * decay_modulator(step - st.dynamics_last);
+                for (const auto& j : st.jumps) m += j.amount * decay_modulator(step - j.step);
+                st.modulator_start = m;
+                st.jumps.clear();
+            }
+            st.dynamics_last = step;
         }
     }
 
     void modulate(std::int64_t step, double amount) override {
         modulator_ = modulator_at(step) + amount;
         modulator_step_ = step;
+        if constexpr (has_event_context<Rule>) {
+            if (shards_.empty()) pending_jumps_.push_back({step, amount});
+            for (auto& st : shards_) st.jumps.push_back({step, amount});
+        }
     }
 
     std::size_t memory_bytes() const override {
         std::size_t b = 0;
         for (const auto& st : shards_) {
-            b += st.in_begin.capacity() * 4 + st.in_syn.capacity() * 4 + st.block_source.capacity() * 4;
+            b += st.in_begin.capacity() * 4 + st.in_syn.capacity() * 4 + st.block_source.capacity() * 4 +
+                 st.processed_from.capacity() * 8;
+            b += st.history.capacity() * sizeof(post_event) + st.history_count.capacity() * 4 + st.last_post.capacity() * 8;
             for (const auto& v : st.vars) b += v.capacity() * sizeof(float);
             b += st.pre_value.capacity() * 8 + st.pre_last.capacity() * 8 + st.post_value.capacity() * 8 +
                  st.post_last.capacity() * 8 + st.stp_state.capacity() * sizeof(typename ShortTerm::state) +
@@ -211,7 +324,19 @@ public:
 
 private:
     static constexpr unsigned block_shift = 8;
+    struct post_event {
+        std::int64_t step;
+        std::array<double, n_post> before;  // post traces just before the spike
+    };
+    static constexpr std::uint32_t history_capacity = 16;
     struct shard_state {
+        // Deferred mode, per local target: its spikes since the last flush (history_capacity slots
+        // each, flat), their count and the step of the last one; per source: the first post step
+        // its synapses have not applied yet.
+        std::vector<post_event> history;
+        std::vector<std::uint32_t> history_count;
+        std::vector<std::int64_t> last_post;
+        std::vector<std::int64_t> processed_from;
         std::size_t begin = 0;
         std::vector<std::uint32_t> in_begin, in_syn, block_source;
         std::array<std::vector<float>, n_vars> vars;
@@ -222,7 +347,61 @@ private:
         std::vector<typename ShortTerm::state> stp_state;
         std::vector<std::int64_t> stp_last;
         std::int64_t dynamics_last = 0;
+        // Modulator at dynamics_last and its jumps since (rules with an event context only).
+        double modulator_start = 0.0;
+        std::vector<modulator_jump> jumps;
     };
+
+    // Applies the pending post spikes of local target `local` to synapse weight w (from source src).
+    template <class Vars>
+    void apply_post_events(const shard_state& st, std::uint32_t src, std::size_t local, float& w, const Vars& vars) const {
+        const std::int64_t from = st.processed_from[src];
+        if (st.last_post[local] < from) return;  // the common case: nothing pending
+        const post_event* h = st.history.data() + local * history_capacity;
+        const std::size_t count = st.history_count[local];
+        std::size_t first = count;
+        while (first > 0 && h[first - 1].step >= from) --first;
+        std::array<double, n_pre> pre{};
+        for (std::size_t e = first; e < count; ++e) {
+            const std::int64_t since = st.pre_last[src] < 0 ? -1 : h[e].step - st.pre_last[src];
+            for (std::size_t q = 0; q < n_pre; ++q) pre[q] = st.pre_value[src * n_pre + q] * decay(pre_decay_[q], since);
+            w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, h[e].before));
+        }
+    }
+
+    struct no_context {};
+    // The rule's event context for events at time `now` (steps), or nothing.
+    auto context_at(const shard_state& st, std::int64_t now) const {
+        if constexpr (has_event_context<Rule>) {
+            auto end = st.jumps.begin();
+            while (end != st.jumps.end() && end->step <= now) ++end;
+            return Rule::event_context(
+                c_, modulator_history{dt_, st.dynamics_last, now, st.modulator_start,
+                                      std::span<const modulator_jump>(st.jumps.data(), std::size_t(end - st.jumps.begin()))});
+        } else {
+            return no_context{};
+        }
+    }
+    template <class Vars, class Pre, class Post, class Ctx>
+    double call_on_pre(double w, const Vars& vars, const Pre& pre, const Post& post, const Ctx& ctx) const {
+        if constexpr (has_event_context<Rule>)
+            return Rule::on_pre(c_, w, vars, pre, post, ctx);
+        else
+            return Rule::on_pre(c_, w, vars, pre, post);
+    }
+    template <class Vars, class Pre, class Post, class Ctx>
+    double call_on_post(double w, const Vars& vars, const Pre& pre, const Post& post, const Ctx& ctx) const {
+        if constexpr (has_event_context<Rule>)
+            return Rule::on_post(c_, w, vars, pre, post, ctx);
+        else
+            return Rule::on_post(c_, w, vars, pre, post);
+    }
+    double decay_modulator(std::int64_t steps) const {
+        if constexpr (has_modulator<Rule>)
+            return std::exp(-double(steps) * dt_ / Rule::modulator_tau(c_));
+        else
+            return 0.0;
+    }
 
     // Decay factors exp(-k dt / tau) for k steps, tabulated for the first 2^14 steps.
     static constexpr std::size_t table_size = 1 << 14;
@@ -252,7 +431,7 @@ private:
     }
 
     double modulator_at(std::int64_t step) const {
-        if constexpr (has_dynamics<Rule>)
+        if constexpr (has_dynamics<Rule> && has_modulator<Rule>)
             return modulator_ * std::exp(-double(step - modulator_step_) * dt_ / Rule::modulator_tau(c_));
         else
             return 0.0;
@@ -272,6 +451,7 @@ private:
     std::vector<shard_state> shards_;
     double modulator_ = 0.0;
     std::int64_t modulator_step_ = 0;
+    std::vector<modulator_jump> pending_jumps_;  // modulate() before bind
 };
 
 } // namespace lamina::sim

@@ -58,6 +58,11 @@ public:
                              double* input) = 0;
     // Spikes of target neurons (shard s, step `step`): on_post on their incoming synapses.
     virtual void on_post_spikes(std::size_t shard, std::int64_t step, std::span<const std::uint32_t> targets) = 0;
+    // Rules that defer postsynaptic updates (plastic_rule without continuous dynamics) bring their
+    // weights up to date here; the engine calls it at the end of every run, before weights are
+    // sampled, and once per second of model time to bound the spike history it keeps.
+    virtual void flush(std::size_t /*shard*/, std::int64_t /*step*/) {}
+    virtual bool deferred_post() const { return false; }
     // Rules with continuous synapse dynamics (eligibility, scaling) advance here every
     // dynamics_interval() steps; others return 0 and are never called.
     virtual std::int64_t dynamics_interval() const { return 0; }
