@@ -536,6 +536,14 @@ bool group::is_dataset(const std::string& path) const {
     return valid() && object_type_at(id(), path) == H5I_DATASET;
 }
 
+bool group::remove(const std::string& name) {
+    silence_hdf5();
+    if (!valid()) fail("cannot remove '" + name + "': group is not open");
+    if (!path_exists(id(), name)) return false;
+    if (H5Ldelete(id(), name.c_str(), H5P_DEFAULT) < 0) throw_error(file_, child_path(name), "cannot remove");
+    return true;
+}
+
 std::vector<std::string> group::members() const {
     silence_hdf5();
     std::vector<std::string> names;
@@ -642,6 +650,18 @@ file file::open(const std::string& name) {
     }
     handle f(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!f.valid()) throw_error(name, "", "cannot open file");
+    return file(std::move(f), name);
+}
+
+file file::open_read_write(const std::string& name) {
+    silence_hdf5();
+    const htri_t is = H5Fis_hdf5(name.c_str());
+    if (is == 0) {
+        H5Eclear2(H5E_DEFAULT);
+        throw error("HDF5 file '" + name + "': not an HDF5 file");
+    }
+    handle f(H5Fopen(name.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    if (!f.valid()) throw_error(name, "", "cannot open file for writing");
     return file(std::move(f), name);
 }
 

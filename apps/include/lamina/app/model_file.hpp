@@ -3,6 +3,7 @@
 // read with toml++ and turned into a sim::network. Every problem is reported before anything is
 // built, each with file, line, column, key and what is allowed (docs/model-files.md is the
 // reference for every key).
+#include "lamina/models/eeg/proxies.hpp"
 #include "lamina/sim/model_registry.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/plasticity_registry.hpp"
@@ -63,6 +64,22 @@ struct plasticity_description {
     std::vector<std::pair<std::string, double>> parameters;
 };
 
+// [[proxies]]: an EEG/LFP proxy of a population, recorded online by a signal recorder
+// (models/eeg/proxies.hpp) and written to /signals/<name> of the result file.
+struct proxy_description {
+    std::string name;
+    std::string type;        // mean_v | sum_abs_currents | lrws | conductance_current
+    std::string population;
+    double interval_ms = 1.0;
+};
+
+// [eeg]: a lead field mixing proxies into electrode traces, written to /signals/<electrode>.
+struct eeg_description {
+    std::vector<std::string> electrodes;  // rows
+    std::vector<std::string> sources;     // columns: proxy names
+    std::vector<double> lead_field;       // row-major, electrodes x sources
+};
+
 struct model_description {
     std::string path;
     std::string text;  // the file as read, stored in result files
@@ -77,6 +94,8 @@ struct model_description {
     std::vector<sim::rate_recorder_spec> rate_recorders;
     std::vector<sim::weight_recorder_spec> weight_recorders;
     std::vector<plasticity_description> plasticity;
+    std::vector<proxy_description> proxies;
+    std::optional<eeg_description> eeg;
 
     // Where things were written, to point engine refusals back at the file: the engine names an
     // object ("projection 'E->I'") and a parameter ("probability").
@@ -100,8 +119,6 @@ struct run_overrides {
     std::optional<std::string> output;
 };
 
-// Creates the network (not yet built). Every semantic problem (unknown model or parameter, bad
-// value, dangling population, unknown port, ...) is collected and thrown as one model_file_error.
 // The models and plasticity rules a model file can name.
 struct registries {
     sim::model_registry models;
@@ -110,6 +127,12 @@ struct registries {
 // Every built-in model and rule (models::register_builtin, plasticity::register_builtin).
 const registries& builtin_registries();
 
+// The lead field of the model's [eeg] table (sources in column order), if it has one.
+std::optional<models::eeg::lead_field> lead_field_of(const model_description& d);
+
+// Creates the network (not yet built). Every semantic problem (unknown model or parameter, bad
+// value, dangling population, unknown port, ...) is collected and thrown as one model_file_error.
+// Proxies become signal recorders named after them.
 std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
                                           const registries& r = builtin_registries());
 

@@ -204,6 +204,9 @@ public:
     bool is_dataset(const std::string& path) const;
     // Names of the links directly in this group, by name.
     std::vector<std::string> members() const;
+    // Unlinks the member `name` (a dataset or a whole group) if it exists; returns whether it did.
+    // HDF5 does not reclaim the space of removed objects (h5repack does).
+    bool remove(const std::string& name);
 
     // Whole 1-D datasets (contiguous layout).
     template <class T>
@@ -248,6 +251,8 @@ public:
     static file create(const std::string& name);
     // Opens an existing file read-only.
     static file open(const std::string& name);
+    // Opens an existing file for reading and writing (adding groups, datasets and attributes).
+    static file open_read_write(const std::string& name);
 
     void flush();
     // Closes the file, reporting errors (the destructor closes silently). Close datasets and
