@@ -47,8 +47,9 @@ struct stdp_pair {
     static constexpr std::array<std::string_view, 0> synapse_vars{};
 
     struct constants {
-        double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, W_max;
+        double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, W_max, inv_W_max;
         bool nearest;
+        int mu_plus_kind, mu_minus_kind;
     };
 
     static constants lower(const parameters& p, double, const std::string& object) {
@@ -61,24 +62,27 @@ struct stdp_pair {
         if (!(p.W_max != 0.0) || !std::isfinite(p.W_max))
             throw sim::parameter_error(object, "W_max", "must be a finite non-zero weight");
         if (p.nearest != 0.0 && p.nearest != 1.0) throw sim::parameter_error(object, "nearest", "must be 0 or 1");
-        return {p.tau_plus, p.tau_minus, p.lambda, p.alpha, p.mu_plus, p.mu_minus, p.W_max, p.nearest == 1.0};
+        return {p.tau_plus, p.tau_minus, p.lambda, p.alpha, p.mu_plus, p.mu_minus, p.W_max, 1.0 / p.W_max,
+                p.nearest == 1.0, power_kind(p.mu_plus), power_kind(p.mu_minus)};
     }
 
     static std::array<sim::trace_spec, 1> pre_traces(const constants& c) { return {{{c.tau_plus, c.nearest}}}; }
     static std::array<sim::trace_spec, 1> post_traces(const constants& c) { return {{{c.tau_minus, c.nearest}}}; }
 
-    // x^mu without calling pow for the additive (0) and multiplicative (1) cases.
-    static double power(double x, double mu) { return mu == 0.0 ? 1.0 : mu == 1.0 ? x : std::pow(x, mu); }
+    // x^mu without calling pow (or comparing doubles per synapse) for the additive (0) and
+    // multiplicative (1) cases; `kind` is 0, 1 or 2 (general) as lowered.
+    static double power(double x, double mu, int kind) { return kind == 0 ? 1.0 : kind == 1 ? x : std::pow(x, mu); }
+    static int power_kind(double mu) { return mu == 0.0 ? 0 : mu == 1.0 ? 1 : 2; }
 
     static double on_pre(const constants& c, double w, const std::array<float*, 0>&, const std::array<double, 1>&,
                          const std::array<double, 1>& post) {
-        const double wh = w / c.W_max;
-        return std::max(0.0, wh - c.alpha * c.lambda * power(std::max(wh, 0.0), c.mu_minus) * post[0]) * c.W_max;
+        const double wh = w * c.inv_W_max;
+        return std::max(0.0, wh - c.alpha * c.lambda * power(std::max(wh, 0.0), c.mu_minus, c.mu_minus_kind) * post[0]) * c.W_max;
     }
     static double on_post(const constants& c, double w, const std::array<float*, 0>&, const std::array<double, 1>& pre,
                           const std::array<double, 1>&) {
-        const double wh = w / c.W_max;
-        return std::min(1.0, wh + c.lambda * power(std::max(1.0 - wh, 0.0), c.mu_plus) * pre[0]) * c.W_max;
+        const double wh = w * c.inv_W_max;
+        return std::min(1.0, wh + c.lambda * power(std::max(1.0 - wh, 0.0), c.mu_plus, c.mu_plus_kind) * pre[0]) * c.W_max;
     }
 };
 

@@ -134,6 +134,8 @@ public:
             st.pre_last.assign(source_size, -1);
             st.post_value.assign(n_local * n_post, 0.0);
             st.post_last.assign(n_local, -1);
+            st.post_now.assign(n_local * n_post, 0.0);
+            st.post_now_step = -1;
             for (auto& v : st.vars) v.assign(nsyn, 0.0f);
             if constexpr (deferred) {
                 // Deferred mode keeps each target's recent spikes instead of a reverse index.
@@ -177,17 +179,36 @@ public:
         std::array<double, n_post> post{};
         std::array<float*, n_vars> vars{};
         const auto ctx = context_at(st, step + 1);
+        // Post traces of every local target at this step, once per step rather than per synapse.
+        if (st.post_now_step != step) {
+            const std::size_t n_local = st.post_last.size();
+            for (std::size_t local = 0; local < n_local; ++local) {
+                post_traces_at(st, local, step, post);
+                for (std::size_t q = 0; q < n_post; ++q) st.post_now[local * n_post + q] = post[q];
+            }
+            st.post_now_step = step;
+        }
         for (std::uint32_t src : sources) {
             const std::int64_t since = st.pre_last[src] < 0 ? -1 : step - st.pre_last[src];
             for (std::size_t k = 0; k < n_pre; ++k) pre[k] = st.pre_value[src * n_pre + k] * decay(pre_decay_[k], since);
             const double efficacy = ShortTerm::efficacy(stp_, st.stp_state[src],
                                                         st.stp_last[src] < 0 ? -1 : step - st.stp_last[src]);
             st.stp_last[src] = step;
-            for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
+            const std::uint32_t row_end = sh.row_begin[src + 1];
+            for (std::uint32_t x = sh.row_begin[src]; x < row_end; ++x) {
                 const std::size_t j = target_of(sh.target[x]);
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                if constexpr (deferred) apply_post_events(st, src, j - st.begin, w[x], vars);
-                post_traces_at(st, j - st.begin, step, post);
+                if constexpr (deferred) {
+                    // The history of a target a few synapses ahead is usually not in cache yet.
+                    if (x + prefetch_distance < row_end) {
+                        const std::size_t ahead = target_of(sh.target[x + prefetch_distance]) - st.begin;
+                        __builtin_prefetch(st.history.data() + ahead * history_capacity +
+                                           (st.history_count[ahead] ? st.history_count[ahead] - 1 : 0));
+                    }
+                    apply_post_events(st, src, j - st.begin, w[x], vars);
+                }
+                const double* post_now = st.post_now.data() + (j - st.begin) * n_post;
+                for (std::size_t q = 0; q < n_post; ++q) post[q] = post_now[q];
                 w[x] = static_cast<float>(call_on_pre(static_cast<double>(w[x]), vars, pre, post, ctx));
                 input[j] += efficacy * static_cast<double>(w[x]);
             }
@@ -329,6 +350,7 @@ private:
         std::array<double, n_post> before;  // post traces just before the spike
     };
     static constexpr std::uint32_t history_capacity = 16;
+    static constexpr std::uint32_t prefetch_distance = 8;
     struct shard_state {
         // Deferred mode, per local target: its spikes since the last flush (history_capacity slots
         // each, flat), their count and the step of the last one; per source: the first post step
@@ -337,6 +359,8 @@ private:
         std::vector<std::uint32_t> history_count;
         std::vector<std::int64_t> last_post;
         std::vector<std::int64_t> processed_from;
+        std::vector<double> post_now;     // post traces of each local target at post_now_step
+        std::int64_t post_now_step = -1;
         std::size_t begin = 0;
         std::vector<std::uint32_t> in_begin, in_syn, block_source;
         std::array<std::vector<float>, n_vars> vars;
