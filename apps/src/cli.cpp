@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
@@ -94,6 +95,17 @@ int report(const model_file_error& e) {
 int command_check(const cli_options& o) {
     try {
         auto d = load_model_file(o.model);
+        if (d.lattice) {
+            const auto lat = instantiate_lattice(d, {o.threads, o.seed, o.duration, std::nullopt});
+            const auto& l = *d.lattice;
+            if (o.json)
+                std::printf("{\"valid\": true, \"lattice\": %s, \"model\": %s, \"nodes\": %zu}\n",
+                            json_string(l.name).c_str(), json_string(l.model).c_str(), lat->size());
+            else
+                std::printf("%s: valid\n  %zu x %zu %s lattice (%zu nodes)\n", o.model.c_str(), l.rows, l.cols,
+                            l.model.c_str(), lat->size());
+            return 0;
+        }
         add_default_recorders(d);
         auto net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt});
         net->validate();
@@ -123,11 +135,107 @@ int command_check(const cli_options& o) {
     }
 }
 
+// A model file with [lattice]: runs the neural-mass sheet and streams its spatial mean (and chosen
+// nodes, and electrodes of a lead field) to /signals of the result file.
+int command_run_lattice(const model_description& d, const cli_options& o) {
+    std::unique_ptr<lattice_run> lat;
+    try {
+        lat = instantiate_lattice(d, {o.threads, o.seed, o.duration, std::nullopt});
+    } catch (const model_file_error& e) {
+        return report(e);
+    }
+    const auto& l = *d.lattice;
+    const double duration_ms = o.duration.value_or(d.run.duration_ms);
+    const std::string output = default_output(d, o);
+    const bool tty = isatty(fileno(stderr)) != 0;
+    try {
+        sim::result_file_writer writer(output);
+        const auto names = l.signal_names();
+        for (const auto& n : names) writer.add_signal_recorder(n, "lattice");
+        sim::recording_sink* sink = &writer;
+        std::optional<models::eeg::lead_field_sink> electrodes;
+        if (auto field = lead_field_of(d)) {
+            for (const auto& e : field->electrodes) writer.add_signal_recorder(e, "lead_field");
+            electrodes.emplace(std::move(*field), writer);
+            sink = &*electrodes;
+        }
+        auto flush = [&] {
+            const auto rec = lat->take_recording();
+            if (rec.dropped) throw sim::error("lattice recording overflowed (internal error)");
+            if (rec.samples() == 0) return;
+            sink->signals(names[0], rec.times, rec.mean);
+            for (std::size_t k = 0; k < rec.node_count; ++k) {
+                const auto trace = rec.trace(k);
+                sink->signals(names[k + 1], rec.times, trace);
+            }
+        };
+        if (!o.quiet)
+            std::fprintf(stderr, "lamina: %s: %zu x %zu %s lattice\n", o.model.c_str(), l.rows, l.cols, l.model.c_str());
+        interrupted = 0;
+        auto previous = std::signal(SIGINT, on_sigint);
+        const std::int64_t total = std::llround(duration_ms / d.run.dt_ms);
+        // Chunks of at most 50000 samples, so the recording buffer (100000 samples) never drops any.
+        const std::int64_t interval = std::max<std::int64_t>(1, std::llround(l.interval_ms / d.run.dt_ms));
+        const std::int64_t chunk =
+            std::clamp<std::int64_t>(total / (tty ? 200 : 10), 1, std::max<std::int64_t>(1, 50000 * interval));
+        const auto t0 = std::chrono::steady_clock::now();
+        std::int64_t done = 0;
+        while (done < total && !interrupted) {
+            const std::int64_t n = std::min(chunk, total - done);
+            lat->step(static_cast<std::uint64_t>(n));
+            done += n;
+            flush();
+            if (!o.quiet)
+                print_progress(tty, lat->time_ms(), duration_ms,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                               done >= total);
+        }
+        const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::signal(SIGINT, previous);
+        const bool was_interrupted = done < total;
+        if (was_interrupted && !o.quiet) std::fprintf(stderr, "\nlamina: interrupted; writing what was recorded\n");
+        writer.set_metadata(sim::result_file_writer::key_model, d.text);
+        writer.set_metadata("model_path", d.path);
+        writer.set_metadata(sim::result_file_writer::key_seed, std::int64_t(o.seed.value_or(d.run.seed)));
+        writer.set_metadata(sim::result_file_writer::key_dt, d.run.dt_ms);
+        writer.set_metadata(sim::result_file_writer::key_model_time, lat->time_ms());
+        writer.set_metadata(sim::result_file_writer::key_simulation_seconds, sim_s);
+        writer.set_metadata("lattice_nodes", std::int64_t(lat->size()));
+        writer.finish(was_interrupted);
+        const double node_steps = double(lat->size()) * double(done);
+        if (o.json) {
+            std::printf("{\"lattice\": %s, \"model\": %s, \"nodes\": %zu, \"model_time_s\": %s, \"sim_s\": %s, "
+                        "\"real_time_factor\": %s, \"node_steps_per_s\": %s, \"seed\": %llu, \"output\": %s, "
+                        "\"interrupted\": %s}\n",
+                        json_string(l.name).c_str(), json_string(l.model).c_str(), lat->size(),
+                        json_number(lat->time_ms() * 1e-3).c_str(), json_number(sim_s).c_str(),
+                        json_number(lat->time_ms() > 0 ? sim_s / (lat->time_ms() * 1e-3) : 0.0).c_str(),
+                        json_number(sim_s > 0 ? node_steps / sim_s : 0.0).c_str(),
+                        (unsigned long long)o.seed.value_or(d.run.seed), json_string(output).c_str(),
+                        was_interrupted ? "true" : "false");
+        } else if (!o.quiet) {
+            std::printf("%zu x %zu %s lattice (%zu nodes), seed %llu\n", l.rows, l.cols, l.model.c_str(), lat->size(),
+                        (unsigned long long)o.seed.value_or(d.run.seed));
+            std::printf("model time %.3f s: simulation %.3f s, real-time factor %.3f, %.3g node-steps per second\n",
+                        lat->time_ms() * 1e-3, sim_s, lat->time_ms() > 0 ? sim_s / (lat->time_ms() * 1e-3) : 0.0,
+                        sim_s > 0 ? node_steps / sim_s : 0.0);
+            std::printf("signals: %s", names[0].c_str());
+            for (std::size_t k = 1; k < names.size(); ++k) std::printf(", %s", names[k].c_str());
+            std::printf("\nresult file: %s\n", output.c_str());
+        }
+        return was_interrupted ? exit_interrupted : 0;
+    } catch (const sim::error& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return exit_failure;
+    }
+}
+
 int command_run(const cli_options& o) {
     model_description d;
     std::unique_ptr<sim::network> net;
     try {
         d = load_model_file(o.model);
+        if (d.lattice) return command_run_lattice(d, o);
         add_default_recorders(d);
         net = instantiate(d, {o.threads, o.seed, o.duration, std::nullopt});
         net->validate();

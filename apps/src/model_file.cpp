@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <toml++/toml.h>
 
 namespace lamina::app {
@@ -610,6 +612,79 @@ void read_proxies(reader& r, const toml::table& root, model_description& d) {
     });
 }
 
+void read_lattice(reader& r, const toml::table& root, model_description& d) {
+    const toml::table* t = as_table(r, root.get("lattice"), "lattice");
+    if (!t) return;
+    const auto where = location_of(t->source());
+    const std::string path = "lattice";
+    r.check_keys(*t, path, {"name", "model", "rows", "cols", "spacing", "boundary", "boundary_value", "scheme",
+                            "params", "coupling", "interval", "nodes"});
+    lattice_description l;
+    l.name = r.string(*t, "name", path, false, where).value_or("lattice");
+    if (l.name.empty() || l.name.find('/') != std::string::npos)
+        r.error(*t->get("name"), "lattice.name", "must be non-empty without '/'");
+    l.model = r.choice(*t, "model", path, true, where, {"jansen_rit", "wilson_cowan", "linear_oscillator"}).value_or("");
+    l.rows = static_cast<std::size_t>(r.integer(*t, "rows", path, false, where, 1).value_or(1));
+    l.cols = static_cast<std::size_t>(r.integer(*t, "cols", path, false, where, 1).value_or(1));
+    l.spacing_mm = r.number(*t, "spacing", path, false, where).value_or(1.0);
+    l.boundary = r.choice(*t, "boundary", path, false, where, {"periodic", "fixed"}).value_or("periodic");
+    l.boundary_value = r.number(*t, "boundary_value", path, false, where).value_or(0.0);
+    l.scheme = r.choice(*t, "scheme", path, false, where, {"heun", "euler_maruyama", "rk4"}).value_or("heun");
+    if (auto v = r.number(*t, "interval", path, false, where)) {
+        if (!(*v > 0)) r.error(*t->get("interval"), "lattice.interval", fmt::format("must be > 0 ms, got {}", *v));
+        l.interval_ms = *v;
+    }
+    l.nodes = r.indices(*t, "nodes", path, false, where).value_or(std::vector<std::uint32_t>{});
+    for (std::size_t i = 0; i < l.nodes.size(); ++i)
+        if (l.nodes[i] >= l.rows * l.cols)
+            r.error(*t->get("nodes")->as_array()->get(i), fmt::format("lattice.nodes[{}]", i + 1),
+                    fmt::format("node {} is outside the {} x {} sheet (nodes 0 to {}, index = row * cols + col)",
+                                l.nodes[i], l.rows, l.cols, l.rows * l.cols - 1));
+    if (const toml::table* params = as_table(r, t->get("params"), "lattice.params")) {
+        for (auto&& [k, v] : *params) {
+            const std::string key = "lattice.params." + std::string(k.str());
+            if (auto x = v.value<double>(); x && (v.is_integer() || v.is_floating_point()) && std::isfinite(*x))
+                l.parameters.emplace_back(std::string(k.str()), *x);
+            else
+                r.error(v, key, std::string("must be a finite number, got ") + type_name(v));
+            d.parameters[{"lattice", std::string(k.str())}] = {location_of(k.source()), key};
+        }
+    }
+    if (const toml::table* c = as_table(r, t->get("coupling"), "lattice.coupling")) {
+        const std::string cpath = "lattice.coupling";
+        const auto cwhere = location_of(c->source());
+        l.coupling = r.choice(*c, "type", cpath, true, cwhere, {"none", "laplacian", "kernel"}).value_or("none");
+        if (l.coupling == "none") {
+            r.check_keys(*c, cpath, {"type"});
+        } else if (l.coupling == "laplacian") {
+            r.check_keys(*c, cpath, {"type", "kappa"});
+            l.kappa = r.number(*c, "kappa", cpath, true, cwhere).value_or(0.0);
+        } else {
+            r.check_keys(*c, cpath, {"type", "strength", "shape", "length", "radius", "velocity", "normalise",
+                                     "diffusive"});
+            l.strength = r.number(*c, "strength", cpath, false, cwhere).value_or(1.0);
+            l.shape = r.choice(*c, "shape", cpath, false, cwhere, {"gaussian", "exponential", "uniform"})
+                          .value_or("gaussian");
+            l.length_mm = r.number(*c, "length", cpath, false, cwhere).value_or(1.0);
+            l.radius_mm = r.number(*c, "radius", cpath, false, cwhere).value_or(1.0);
+            l.velocity = r.number(*c, "velocity", cpath, false, cwhere).value_or(1.0);
+            l.normalise = r.boolean(*c, "normalise", cpath, cwhere).value_or(true);
+            l.diffusive = r.boolean(*c, "diffusive", cpath, cwhere).value_or(false);
+        }
+        for (const char* k : {"kappa", "strength", "length", "radius", "velocity"})
+            if (const toml::node* n = c->get(k))
+                d.parameters[{"lattice", k}] = {location_of(n->source()), cpath + "." + k};
+        if (const toml::node* n = c->get("velocity"))
+            d.parameters[{"lattice", "conduction_velocity"}] = {location_of(n->source()), cpath + ".velocity"};
+    }
+    for (const char* k : {"rows", "cols", "spacing", "boundary_value", "interval", "nodes", "scheme"})
+        if (const toml::node* n = t->get(k)) d.parameters[{"lattice", k}] = {location_of(n->source()), path + "." + k};
+    if (const toml::node* n = t->get("spacing"))
+        d.parameters[{"lattice", "spacing"}] = {location_of(n->source()), "lattice.spacing"};
+    d.objects["lattice"] = {where, path};
+    d.lattice = std::move(l);
+}
+
 void read_eeg(reader& r, const toml::table& root, model_description& d) {
     const toml::table* t = as_table(r, root.get("eeg"), "eeg");
     if (!t) return;
@@ -652,17 +727,19 @@ void read_eeg(reader& r, const toml::table& root, model_description& d) {
     } else {
         ok = false;
     }
-    std::vector<std::string> proxy_names;
+    std::vector<std::string> proxy_names;  // the signals a lead field may mix
     for (const auto& p : d.proxies) proxy_names.push_back(p.name);
+    if (d.lattice)
+        for (const auto& n : d.lattice->signal_names()) proxy_names.push_back(n);
     const toml::node* sources_node = t->get("sources");
     if (auto s = r.strings(*t, "sources", "eeg", false, where)) {
         e.sources = *s;
         for (std::size_t j = 0; j < e.sources.size(); ++j) {
             if (std::find(proxy_names.begin(), proxy_names.end(), e.sources[j]) != proxy_names.end()) continue;
-            std::string msg = "no proxy named '" + e.sources[j] + "'";
+            std::string msg = "no proxy or lattice signal named '" + e.sources[j] + "'";
             if (auto near = sim::nearest_name(e.sources[j], proxy_names); !near.empty())
                 msg += " (did you mean '" + near + "'?)";
-            msg += "; proxies:";
+            msg += "; signals:";
             for (const auto& n : proxy_names) msg += " " + n;
             r.error(*sources_node->as_array()->get(j), fmt::format("eeg.sources[{}]", j + 1), msg);
             ok = false;
@@ -672,7 +749,7 @@ void read_eeg(reader& r, const toml::table& root, model_description& d) {
     } else {
         e.sources = proxy_names;
         if (proxy_names.empty()) {
-            r.error(where, "eeg", "a lead field needs [[proxies]] as its sources");
+            r.error(where, "eeg", "a lead field needs [[proxies]] (or [lattice] signals) as its sources");
             ok = false;
         }
     }
@@ -733,6 +810,12 @@ void read_eeg(reader& r, const toml::table& root, model_description& d) {
 
 } // namespace
 
+std::vector<std::string> lattice_description::signal_names() const {
+    std::vector<std::string> out{name};
+    for (auto n : nodes) out.push_back(fmt::format("{}_node{}", name, n));
+    return out;
+}
+
 std::optional<models::eeg::lead_field> lead_field_of(const model_description& d) {
     if (!d.eeg) return std::nullopt;
     models::eeg::lead_field f;
@@ -753,9 +836,18 @@ model_description parse_model_text(const std::string& text, const std::string& p
         throw model_file_error({{path, location_of(e.source()), "", "TOML syntax error: " + std::string(e.description())}});
     }
     reader r(path, d);
-    r.check_keys(root, "", {"run", "populations", "projections", "stimuli", "recorders", "proxies", "eeg"});
+    r.check_keys(root, "", {"run", "populations", "projections", "stimuli", "recorders", "proxies", "eeg", "lattice"});
     read_run(r, root, d);  // first: dt is the default delay
-    read_populations(r, root, d);
+    read_lattice(r, root, d);
+    if (d.lattice) {
+        // A file describes a spiking network or a lattice of neural masses.
+        for (const char* k : {"populations", "projections", "stimuli", "recorders", "proxies"})
+            if (const toml::node* n = root.get(k))
+                r.error(*n, k, "not used with [lattice]: a model file describes either a spiking network or a lattice "
+                               "of neural masses");
+    } else {
+        read_populations(r, root, d);
+    }
     read_projections(r, root, d);
     read_stimuli(r, root, d);
     read_recorders(r, root, d);
@@ -890,6 +982,114 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
         throw model_file_error(problems);
     }
     return net;
+}
+
+namespace {
+
+template <class Mass>
+class lattice_run_of final : public lattice_run {
+public:
+    lattice_run_of(const models::mass::lattice_config& c, const typename Mass::parameters& p,
+                   const models::mass::coupling& k, const models::mass::recording_config& r, const std::string& name)
+        : lattice_(c, p, k, r, name) {}
+    void step(std::uint64_t n) override { lattice_.step(n); }
+    std::uint64_t steps_done() const override { return lattice_.steps_done(); }
+    double time_ms() const override { return lattice_.time(); }
+    std::size_t size() const override { return lattice_.size(); }
+    models::mass::recording take_recording() override { return lattice_.take_recording(); }
+
+private:
+    models::mass::lattice<Mass> lattice_;
+};
+
+template <class Mass>
+std::unique_ptr<lattice_run> make_lattice(const model_description& d, const lattice_description& l,
+                                          const models::mass::lattice_config& c, const models::mass::coupling& k,
+                                          const models::mass::recording_config& r,
+                                          const std::function<void(const sim::parameter_error&)>& report) {
+    typename Mass::parameters p{};
+    bool ok = true;
+    for (const auto& [name, value] : l.parameters) {
+        try {
+            sim::set_parameter(p, Mass::parameter_fields, name, value, "lattice");
+        } catch (const sim::parameter_error& e) {
+            report(e);
+            ok = false;
+        }
+    }
+    (void)d;
+    if (!ok) return nullptr;
+    return std::make_unique<lattice_run_of<Mass>>(c, p, k, r, "lattice");
+}
+
+} // namespace
+
+std::unique_ptr<lattice_run> instantiate_lattice(const model_description& d, const run_overrides& o) {
+    namespace mass = models::mass;
+    if (!d.lattice) throw model_file_error({{d.path, {}, "lattice", "the model file has no [lattice] table"}});
+    const auto& l = *d.lattice;
+    std::vector<diagnostic> problems;
+    auto report = [&](const sim::parameter_error& e) {
+        model_description::place p;
+        if (auto it = d.parameters.find({"lattice", e.parameter()}); it != d.parameters.end())
+            p = it->second;
+        else if (auto jt = d.objects.find("lattice"); jt != d.objects.end())
+            p = jt->second;
+        problems.push_back({d.path, p.where, p.key, e.what()});
+    };
+    mass::lattice_config c;
+    c.rows = l.rows;
+    c.cols = l.cols;
+    c.dt = d.run.dt_ms;
+    c.spacing = l.spacing_mm;
+    c.edges = l.boundary == "fixed" ? mass::boundary::fixed : mass::boundary::periodic;
+    c.boundary_value = l.boundary_value;
+    c.method = l.scheme == "rk4" ? mass::scheme::rk4 : l.scheme == "euler_maruyama" ? mass::scheme::euler_maruyama
+                                                                                      : mass::scheme::heun;
+    c.seed = o.seed.value_or(d.run.seed);
+    c.threads = o.threads.value_or(d.run.threads);
+    if (c.threads <= 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    mass::coupling k = mass::no_coupling{};
+    if (l.coupling == "laplacian") {
+        k = mass::laplacian_coupling{l.kappa};
+    } else if (l.coupling == "kernel") {
+        mass::kernel_coupling kc;
+        kc.strength = l.strength;
+        kc.shape = l.shape == "exponential" ? mass::kernel_shape::exponential
+                   : l.shape == "uniform"   ? mass::kernel_shape::uniform
+                                            : mass::kernel_shape::gaussian;
+        kc.length = l.length_mm;
+        kc.radius = l.radius_mm;
+        kc.conduction_velocity = l.velocity;
+        kc.normalise = l.normalise;
+        kc.diffusive = l.diffusive;
+        k = kc;
+    }
+    mass::recording_config r;
+    r.nodes.assign(l.nodes.begin(), l.nodes.end());
+    const double steps = l.interval_ms / d.run.dt_ms;
+    if (!(std::abs(steps - std::round(steps)) <= 1e-6 * std::max(1.0, steps)) || std::round(steps) < 1.0)
+        report(sim::parameter_error("lattice", "interval",
+                                    fmt::format("must be a positive multiple of dt ({} ms), got {} ms", d.run.dt_ms,
+                                                l.interval_ms)));
+    r.interval = static_cast<std::size_t>(std::max(1.0, std::round(steps)));
+    r.spatial_mean = true;
+    r.capacity = 100000;
+    std::unique_ptr<lattice_run> out;
+    if (problems.empty()) {
+        try {
+            if (l.model == "jansen_rit")
+                out = make_lattice<mass::jansen_rit>(d, l, c, k, r, report);
+            else if (l.model == "wilson_cowan")
+                out = make_lattice<mass::wilson_cowan>(d, l, c, k, r, report);
+            else
+                out = make_lattice<mass::linear_oscillator>(d, l, c, k, r, report);
+        } catch (const sim::parameter_error& e) {
+            report(e);
+        }
+    }
+    if (!problems.empty() || !out) throw model_file_error(problems);
+    return out;
 }
 
 } // namespace lamina::app

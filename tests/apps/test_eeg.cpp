@@ -413,7 +413,7 @@ size = 10
         {"lead field row", base + "[[proxies]]\ntype = \"mean_v\"\npopulation = \"E\"\n[eeg]\nlead_field = [[1.0, 2.0]]\n",
          {"eeg.lead_field[1]", "has 2 gains", "1 sources"}},
         {"lead field source", base + "[[proxies]]\ntype = \"mean_v\"\npopulation = \"E\"\n[eeg]\nsources = [\"mean_v_F\"]\nlead_field = [[1.0]]\n",
-         {"eeg.sources[1]", "no proxy named 'mean_v_F'", "did you mean 'mean_v_E'"}},
+         {"eeg.sources[1]", "no proxy or lattice signal named 'mean_v_F'", "did you mean 'mean_v_E'"}},
         {"lead field electrodes", base + "[[proxies]]\ntype = \"mean_v\"\npopulation = \"E\"\n[eeg]\nelectrodes = [\"a\", \"b\"]\nlead_field = [[1.0]]\n",
          {"eeg.electrodes", "2 electrode names for 1 rows"}},
         {"lead field clash", base + "[[proxies]]\ntype = \"mean_v\"\npopulation = \"E\"\n[eeg]\nelectrodes = [\"mean_v_E\"]\nlead_field = [[1.0]]\n",
@@ -615,6 +615,91 @@ TEST_CASE("lamina spectrum: PNG through the plotting script, and a warning witho
     REQUIRE(fs::exists(png));
     CHECK(slurp(png).substr(1, 3) == "PNG");
     CHECK_THAT(r.out, Catch::Contains("\"png\": \"" + png.string() + "\""));
+}
+
+// Neural-mass lattices in model files ------------------------------------------------------------------
+
+TEST_CASE("lattice: examples/jansen_rit.toml runs, records its mean and electrodes, and lamina spectrum finds alpha", "[eeg][lattice][cli]") {
+    const auto model = repository() / "examples/jansen_rit.toml";
+    const auto out = scratch() / "jr.h5";
+    auto r = run_lamina("run " + model.string() + " --duration 6000 --out " + out.string() + " --quiet --json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"nodes\": 256"));
+    const auto c = sim::read_result_file(out.string());
+    for (const char* name : {"sheet", "sheet_node0", "sheet_node136", "Cz", "Oz"}) REQUIRE(c.signals.count(name));
+    const auto& mean = c.signals.at("sheet").data;
+    REQUIRE(mean.values.size() == 6000);
+    CHECK(mean.times_ms.front() == Approx(1.0));
+    CHECK(c.signals.at("sheet").population == "lattice");
+    const auto expected = eeg::apply_lead_field(
+        *app::lead_field_of(app::load_model_file(model.string())),
+        std::vector<std::vector<double>>{mean.values, c.signals.at("sheet_node0").data.values,
+                                         c.signals.at("sheet_node136").data.values});
+    CHECK(c.signals.at("Cz").data.values == expected[0]);
+    CHECK(c.signals.at("Oz").data.values == expected[1]);
+    // The mean of y1 - y2 oscillates at the Jansen-Rit alpha rhythm (reference 10.7 Hz).
+    r = run_lamina("spectrum " + out.string() + " --signal sheet --json --no-png --skip 1000");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const double peak = json_value(r.out, "peak_hz");
+    CHECK(peak > 9.5);
+    CHECK(peak < 12.0);
+    CHECK(json_value(r.out, "alpha") > 0.9 * json_value(r.out, "total"));
+    CHECK(sim::hdf5::file::open(out.string()).is_group("spectra/sheet"));
+}
+
+TEST_CASE("lattice: model-file keys are checked", "[eeg][lattice][modelfile]") {
+    const std::string base = "[run]\nduration = 10.0\n\n[lattice]\nmodel = \"jansen_rit\"\nrows = 4\ncols = 4\n";
+    struct bad_case {
+        std::string name, text;
+        std::vector<std::string> expect;
+    };
+    const std::vector<bad_case> cases{
+        {"unknown key", base + "colums = 3\n", {"lattice.colums", "did you mean 'cols'"}},
+        {"unknown model", "[lattice]\nmodel = \"jansen-rit\"\n", {"lattice.model", "did you mean 'jansen_rit'"}},
+        {"node outside", base + "nodes = [16]\n", {"lattice.nodes[1]", "outside the 4 x 4 sheet"}},
+        {"coupling key", base + "coupling = { type = \"laplacian\", kapa = 1.0 }\n",
+         {"lattice.coupling.kapa", "did you mean 'kappa'"}},
+        {"with populations", base + "[populations.E]\nmodel = \"lif_psc_exp\"\nsize = 1\n",
+         {"populations", "not used with [lattice]"}},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        try {
+            app::parse_model_text(c.text, "m.toml");
+            FAIL("accepted");
+        } catch (const app::model_file_error& e) {
+            INFO(e.what());
+            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
+        }
+    }
+    const std::vector<bad_case> semantic{
+        {"unknown parameter", base + "params = { p_mena = 200.0 }\n",
+         {"m.toml:8:12", "lattice.params.p_mena", "did you mean 'p_mean'"}},
+        {"bad value", base + "params = { tau_e = -1.0 }\n", {"lattice.params.tau_e", "must be > 0"}},
+        {"interval off grid", base + "interval = 0.25\n", {"lattice.interval", "multiple of dt"}},
+        {"rk4 with noise", base + "scheme = \"rk4\"\nparams = { p_sd = 10.0 }\n", {"m.toml"}},
+    };
+    for (const auto& c : semantic) {
+        INFO(c.name);
+        const auto d = app::parse_model_text(c.text, "m.toml");
+        try {
+            app::instantiate_lattice(d, {});
+            FAIL("accepted");
+        } catch (const app::model_file_error& e) {
+            INFO(e.what());
+            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
+        }
+    }
+    const auto d = app::parse_model_text(base + "nodes = [3]\n[eeg]\nlead_field = [[1.0, -1.0]]\n", "m.toml");
+    REQUIRE(d.lattice);
+    CHECK(d.eeg->sources == std::vector<std::string>{"lattice", "lattice_node3"});
+    auto lat = app::instantiate_lattice(d, {});
+    lat->step(20);
+    const auto rec = lat->take_recording();
+    CHECK(rec.samples() == 2);
+    CHECK(rec.node_count == 1);
 }
 
 // The Alzheimer E/I sweep ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // built, each with file, line, column, key and what is allowed (docs/model-files.md is the
 // reference for every key).
 #include "lamina/models/eeg/proxies.hpp"
+#include "lamina/models/mass/lattice.hpp"
 #include "lamina/sim/model_registry.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/plasticity_registry.hpp"
@@ -80,6 +81,29 @@ struct eeg_description {
     std::vector<double> lead_field;       // row-major, electrodes x sources
 };
 
+// [lattice]: a sheet of neural masses (models/mass/lattice.hpp) instead of a spiking network. Its
+// spatial mean (the EEG-like signal) is recorded as /signals/<name>, chosen nodes' observables as
+// /signals/<name>_node<i>.
+struct lattice_description {
+    std::string name = "lattice";
+    std::string model;               // jansen_rit | wilson_cowan | linear_oscillator
+    std::size_t rows = 1, cols = 1;
+    double spacing_mm = 1.0;
+    std::string boundary = "periodic";  // periodic | fixed
+    double boundary_value = 0.0;
+    std::string scheme = "heun";        // heun | euler_maruyama | rk4
+    std::vector<std::pair<std::string, double>> parameters;
+    std::string coupling = "none";      // none | laplacian | kernel
+    double kappa = 0.0;                 // laplacian
+    double strength = 1.0;              // kernel
+    std::string shape = "gaussian";
+    double length_mm = 1.0, radius_mm = 1.0, velocity = 1.0;
+    bool normalise = true, diffusive = false;
+    double interval_ms = 1.0;
+    std::vector<std::uint32_t> nodes;   // recorded node observables
+    std::vector<std::string> signal_names() const;  // name, then name_node<i> for each node
+};
+
 struct model_description {
     std::string path;
     std::string text;  // the file as read, stored in result files
@@ -96,6 +120,7 @@ struct model_description {
     std::vector<plasticity_description> plasticity;
     std::vector<proxy_description> proxies;
     std::optional<eeg_description> eeg;
+    std::optional<lattice_description> lattice;
 
     // Where things were written, to point engine refusals back at the file: the engine names an
     // object ("projection 'E->I'") and a parameter ("probability").
@@ -135,5 +160,22 @@ std::optional<models::eeg::lead_field> lead_field_of(const model_description& d)
 // Proxies become signal recorders named after them.
 std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
                                           const registries& r = builtin_registries());
+
+// A model file's neural-mass lattice, whatever its mass type.
+class lattice_run {
+public:
+    virtual ~lattice_run() = default;
+    virtual void step(std::uint64_t n) = 0;
+    virtual std::uint64_t steps_done() const = 0;
+    virtual double time_ms() const = 0;
+    virtual std::size_t size() const = 0;
+    // The samples recorded since the last call: times (ms), spatial mean and node traces
+    // (sample-major, one column per lattice_description::nodes entry).
+    virtual models::mass::recording take_recording() = 0;
+};
+
+// Creates the lattice of a model file with [lattice] (seed and threads from the overrides or
+// [run]); every problem is thrown as one model_file_error pointing at the table.
+std::unique_ptr<lattice_run> instantiate_lattice(const model_description& d, const run_overrides& o);
 
 } // namespace lamina::app
