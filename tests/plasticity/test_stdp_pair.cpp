@@ -4,35 +4,22 @@
 #include "lamina/plasticity/stdp_pair.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/plastic_rule.hpp"
+#include "relay.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 
 using namespace lamina;
 using models::lif_psc_delta;
+using test::drive;
+using test::relay;
 using plasticity::stdp_pair;
 
 namespace {
 
 constexpr double dt = 0.1;
 
-// A neuron that fires exactly one step after each input spike of a generator (jump 100 mV).
-lif_psc_delta::parameters relay() {
-    lif_psc_delta::parameters p;
-    p.tau_m = 10.0;
-    p.E_L = 0.0;
-    p.V_th = 10.0;
-    p.V_reset = 0.0;
-    p.t_ref = 0.5;
-    return p;
-}
 
-// Makes neuron i of `pop` fire with stamps exactly at `stamps` (ms).
-void drive(sim::network& net, const std::string& pop, std::uint32_t i, const std::vector<double>& stamps) {
-    std::vector<double> t;
-    for (double s : stamps) t.push_back(s - dt);  // generator stamp + one step delay = neuron stamp
-    net.add_spike_generator({pop + std::to_string(i), pop, {i}, t, 100.0, dt, "excitatory"});
-}
 
 stdp_pair::parameters rule(double mu = 0.0, bool nearest = false) {
     stdp_pair::parameters p;

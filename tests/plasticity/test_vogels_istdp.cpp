@@ -6,6 +6,7 @@
 #include "lamina/plasticity/vogels_istdp.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/plastic_rule.hpp"
+#include "relay.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -15,23 +16,14 @@
 using namespace lamina;
 using models::lif_cond_exp;
 using models::lif_psc_delta;
+using test::drive;
+using test::relay;
 using plasticity::vogels_istdp;
 
 namespace {
 
 constexpr double dt = 0.1;
 
-// Relay for exact spike times (as in test_stdp_pair.cpp), with a threshold far above what the
-// plastic synapse can add.
-lif_psc_delta::parameters relay() {
-    lif_psc_delta::parameters p;
-    p.tau_m = 10.0;
-    p.E_L = 0.0;
-    p.V_th = 50.0;
-    p.V_reset = 0.0;
-    p.t_ref = 0.5;
-    return p;
-}
 
 // A parrot: fires in every step in which its Poisson input delivers a spike (jump 100 mV over a
 // 10 mV threshold, no refractory period, reset to rest), so it emits the Poisson train itself.
