@@ -1247,10 +1247,11 @@ void network::run_steps(std::int64_t steps) {
                         projections_[k].spec.plasticity->on_post_spikes(s, n, {sink.data, sink.count});
                 sc.counts[static_cast<std::size_t>(k) * npop + q] = static_cast<std::uint32_t>(sink.count);
                 count += sink.count;
-                for (std::size_t p = 0; p < pop.ports().size(); ++p) {
-                    double* in = pop.input(n, p);
-                    std::fill(in + b, in + e, 0.0);
-                }
+                if (!pop.clears_input())
+                    for (std::size_t p = 0; p < pop.ports().size(); ++p) {
+                        double* in = pop.input(n, p);
+                        std::fill(in + b, in + e, 0.0);
+                    }
                 for (std::size_t r : I.signal_recs_by_pop[q]) {
                     auto& R = I.signal_recs[r];
                     if ((n + 1) % R.interval != 0) continue;

@@ -96,6 +96,10 @@ inline void fire_at_threshold(double* __restrict V, std::int32_t* __restrict r, 
     }
 }
 
+// A model may declare `static constexpr bool clears_input = true` when its advance() sets every
+// input slot it reads back to zero (inside its own loop, where the values are already in cache);
+// otherwise the engine clears the slots after the kernel.
+
 template <class M>
 concept neuron_model = requires(const typename M::parameters& p, const typename M::constants& c,
                                 const kernel_args<M::state_names.size(), M::ports.size()>& args, spike_sink& sink,

@@ -59,6 +59,8 @@ public:
     double* ring_data() noexcept { return ring_.data(); }
     std::size_t memory_bytes() const noexcept;
     bool uses_external_current = false;
+    // True if the model's kernel sets the input slots it read back to zero itself.
+    virtual bool clears_input() const noexcept { return false; }
 
 protected:
     virtual double default_initial_value(std::size_t var) const = 0;
@@ -101,6 +103,12 @@ public:
         return out;
     }
     const typename M::parameters& parameters() const noexcept { return params_; }
+    bool clears_input() const noexcept override {
+        if constexpr (requires { M::clears_input; })
+            return M::clears_input;
+        else
+            return false;
+    }
     const typename M::constants& constants() const noexcept { return constants_; }
 
     void lower(double dt) override { constants_ = M::lower(params_, dt, "population '" + name_ + "'"); }

@@ -51,6 +51,9 @@ struct lif_cond_exp {
     static constexpr std::array<std::string_view, 3> state_names{"V_m", "g_ex", "g_in"};
     static constexpr std::array<sim::port_info, 2> ports{{{"excitatory", "nS", true}, {"inhibitory", "nS", true}}};
 
+    // advance() clears the input slots it reads (saves the engine a separate pass).
+    static constexpr bool clears_input = true;
+
     struct constants {
         double h, inv_C, g_L, E_L, E_ex, E_in, V_th, V_reset, I_e, P_ex, P_in;
         std::int32_t ref_steps;
@@ -78,8 +81,8 @@ struct lif_cond_exp {
         double* __restrict ge = a.state[1];
         double* __restrict gi = a.state[2];
         std::int32_t* __restrict r = a.refractory;
-        const double* __restrict ex = a.input[0];
-        const double* __restrict in = a.input[1];
+        double* __restrict ex = a.input[0];
+        double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
         const std::size_t begin = a.begin, end = a.end;
         const double hC = c.h * c.inv_C;
@@ -95,6 +98,8 @@ struct lif_cond_exp {
             V[i] = sim::hold_refractory(r[i], v + 0.5 * hC * (k1 + k2), c.V_reset);
             ge[i] = ge1 + ex[i];
             gi[i] = gi1 + in[i];
+            ex[i] = 0.0;
+            in[i] = 0.0;
         }
         sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }

@@ -43,6 +43,9 @@ struct lif_psc_delta {
     static constexpr std::array<std::string_view, 1> state_names{"V_m"};
     static constexpr std::array<sim::port_info, 2> ports{{{"excitatory", "mV", false}, {"inhibitory", "mV", false}}};
 
+    // advance() clears the input slots it reads (saves the engine a separate pass).
+    static constexpr bool clears_input = true;
+
     struct constants {
         double P33, P30, E_L, V_th, V_reset, I_e, V_min;
         std::int32_t ref_steps;
@@ -68,13 +71,15 @@ struct lif_psc_delta {
     LAMINA_KERNEL static void advance(const constants& c, const sim::kernel_args<1, 2>& a, sim::spike_sink& sink) {
         double* __restrict V = a.state[0];
         std::int32_t* __restrict r = a.refractory;
-        const double* __restrict ex = a.input[0];
-        const double* __restrict in = a.input[1];
+        double* __restrict ex = a.input[0];
+        double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
         const std::size_t begin = a.begin, end = a.end;
         LAMINA_SIMD
         for (std::size_t i = begin; i < end; ++i) {
             const double v = c.E_L + c.P33 * (V[i] - c.E_L) + c.P30 * (c.I_e + I[i]) + ex[i] + in[i];
+            ex[i] = 0.0;
+            in[i] = 0.0;
             V[i] = sim::hold_refractory(r[i], std::max(v, c.V_min), c.V_reset);
         }
         sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);

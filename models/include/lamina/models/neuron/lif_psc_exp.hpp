@@ -58,6 +58,9 @@ struct lif_psc_exp {
     static constexpr std::array<std::string_view, 3> state_names{"V_m", "I_syn_ex", "I_syn_in"};
     static constexpr std::array<sim::port_info, 2> ports{{{"excitatory", "pA", false}, {"inhibitory", "pA", false}}};
 
+    // advance() clears the input slots it reads (saves the engine a separate pass).
+    static constexpr bool clears_input = true;
+
     struct constants {
         double P11_ex, P11_in, P21_ex, P21_in, P22, P20, E_L, V_th, V_reset, I_e;
         std::int32_t ref_steps;
@@ -93,8 +96,8 @@ struct lif_psc_exp {
         double* __restrict Iex = a.state[1];
         double* __restrict Iin = a.state[2];
         std::int32_t* __restrict r = a.refractory;
-        const double* __restrict ex = a.input[0];
-        const double* __restrict in = a.input[1];
+        double* __restrict ex = a.input[0];
+        double* __restrict in = a.input[1];
         const double* __restrict I = a.current;
         const std::size_t begin = a.begin, end = a.end;
         LAMINA_SIMD
@@ -103,6 +106,8 @@ struct lif_psc_exp {
             V[i] = sim::hold_refractory(r[i], y + c.E_L, c.V_reset);
             Iex[i] = c.P11_ex * Iex[i] + ex[i];
             Iin[i] = c.P11_in * Iin[i] + in[i];
+            ex[i] = 0.0;
+            in[i] = 0.0;
         }
         sim::fire_at_threshold(V, r, begin, end, c.V_reset, c.V_th, c.ref_steps, sink);
     }
