@@ -44,10 +44,31 @@ std::string utc_now() {
 
 } // namespace
 
+// Collects appends in memory and writes them in blocks of about `limit` elements: the engine
+// delivers data once per min-delay window (every step for 0.1 ms delays), and one HDF5 append per
+// window would dominate a run. Memory stays bounded by the block size.
+template <class T>
+struct buffered_append {
+    std::vector<T> pending;
+    void add(std::span<const T> v) { pending.insert(pending.end(), v.begin(), v.end()); }
+    bool full(std::size_t limit) const { return pending.size() >= limit; }
+    void write(hdf5::dataset& ds) {
+        if (pending.empty()) return;
+        ds.append(std::span<const T>(pending));
+        pending.clear();
+    }
+};
+
 struct result_file_writer::impl {
     struct population_out {
         hdf5::group group;
         hdf5::dataset timestamps, node_ids;
+        buffered_append<double> timestamps_pending;
+        buffered_append<std::uint32_t> node_ids_pending;
+        void write_pending() {
+            timestamps_pending.write(timestamps);
+            node_ids_pending.write(node_ids);
+        }
         std::vector<std::string> recorders;
         double last_time = -std::numeric_limits<double>::infinity();
         bool sorted = true;
@@ -55,6 +76,11 @@ struct result_file_writer::impl {
     struct states_out {
         hdf5::group group;
         hdf5::dataset times, values;
+        buffered_append<double> times_pending, values_pending;
+        void write_pending() {
+            times_pending.write(times);
+            values_pending.write(values);
+        }
         std::size_t width = 0;
     };
     struct rates_out {
@@ -64,6 +90,11 @@ struct result_file_writer::impl {
     struct signals_out {
         hdf5::group group;
         hdf5::dataset times, values;
+        buffered_append<double> times_pending, values_pending;
+        void write_pending() {
+            times_pending.write(times);
+            values_pending.write(values);
+        }
     };
     std::map<std::string, signals_out> signal_outs;
     hdf5::group signals_root;
@@ -283,8 +314,10 @@ void result_file_writer::signals(const std::string& recorder, std::span<const do
     if (times_ms.size() != values.size()) I.fail("signal recorder '" + recorder + "': times and values differ in length");
     if (times_ms.empty()) return;
     I.guarded([&] {
-        it->second.times.append(times_ms);
-        it->second.values.append(values);
+        auto& o = it->second;
+        o.times_pending.add(times_ms);
+        o.values_pending.add(values);
+        if (o.times_pending.full(I.options.chunk_elements)) o.write_pending();
     });
 }
 
@@ -383,8 +416,9 @@ void result_file_writer::spikes(const std::string& recorder, std::span<const dou
             last = t;
         }
         P.last_time = std::max(P.last_time, last);
-        P.timestamps.append(times_ms);
-        P.node_ids.append(neurons);
+        P.timestamps_pending.add(times_ms);
+        P.node_ids_pending.add(neurons);
+        if (P.timestamps_pending.full(I.options.chunk_elements)) P.write_pending();
     });
 }
 
@@ -400,8 +434,9 @@ void result_file_writer::samples(const std::string& recorder, std::span<const do
                std::to_string(times_ms.size()) + " samples of " + std::to_string(S.width));
     if (times_ms.empty()) return;
     I.guarded([&] {
-        S.times.append(times_ms);
-        S.values.append(values);
+        S.times_pending.add(times_ms);
+        S.values_pending.add(values);
+        if (S.values_pending.full(I.options.chunk_elements)) S.write_pending();
     });
 }
 
@@ -428,6 +463,9 @@ void result_file_writer::finish(bool interrupted) {
     if (I.broken) I.fail("an earlier write failed; the result file was not written");
     I.metadata[key_interrupted] = std::int64_t(interrupted ? 1 : 0);
     I.guarded([&] {
+        for (auto& [name, P] : I.populations) P.write_pending();
+        for (auto& [name, S] : I.states) S.write_pending();
+        for (auto& [name, O] : I.signal_outs) O.write_pending();
         for (auto& [name, P] : I.populations) P.group.set_attribute("sorting", P.sorted ? "by_time" : "none");
         for (const auto& [key, value] : I.metadata) {
             if (auto* s = std::get_if<std::string>(&value)) {
