@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run reference workloads in Brian2 and in lamina and compare simulation wall times and rates.
 
-For every workload (shared/docs/workloads.md W1-W3) this runs
+For every workload (shared/docs/workloads.md W1-W4) this runs
   Brian2:  /usr/bin/python3 bench/peers/brian2/<script> --duration MS --threads N --seed S --repeat R
            (cpp_standalone; compiled once, the binary run R times, best sim_s; see brian2/common.py)
   lamina:  build/bench/lamina_workload W --duration MS --threads N --seed S   (R times, best sim_s)
@@ -31,7 +31,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-BRIAN2_SCRIPTS = {'W1': 'w1_coba.py', 'W2': 'w2_cuba.py', 'W3': 'w3_brunel.py'}
+BRIAN2_SCRIPTS = {'W1': 'w1_coba.py', 'W2': 'w2_cuba.py', 'W3': 'w3_brunel.py', 'W4': 'w4_vogels2011.py'}
+# W4 (plastic) runs on the lamina side through the `lamina` command and its example model file.
+LAMINA_MODEL_FILES = {'W4': REPO / 'examples' / 'w4_vogels2011.toml'}
 
 
 def last_json_line(text):
@@ -61,7 +63,27 @@ def run_brian2(args, w):
     return run_json(cmd, args.timeout)
 
 
+def run_lamina_model_file(args, w):
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        cmd = [str(args.lamina_cli), 'run', str(LAMINA_MODEL_FILES[w]), '--duration', str(args.duration),
+               '--threads', str(args.threads), '--seed', str(args.seed), '--json', '--quiet',
+               '--out', str(Path(d) / 'out.h5')]
+        runs = []
+        for _ in range(max(args.repeat, 1)):
+            r = run_json(cmd, args.timeout)
+            pops = r.get('populations', {})
+            r['rate_E_hz'] = pops.get('E', {}).get('rate_hz')
+            r['rate_I_hz'] = pops.get('I', {}).get('rate_hz')
+            runs.append(r)
+    best = dict(min(runs, key=lambda r: r['sim_s']))
+    best['sim_s_all'] = [r['sim_s'] for r in runs]
+    return best
+
+
 def run_lamina(args, w):
+    if w in LAMINA_MODEL_FILES:
+        return run_lamina_model_file(args, w)
     cmd = [str(args.lamina), w, '--duration', str(args.duration), '--threads', str(args.threads),
            '--seed', str(args.seed)]
     runs = [run_json(cmd, args.timeout) for _ in range(max(args.repeat, 1))]
@@ -114,7 +136,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog='\n'.join(__doc__.splitlines()[1:]))
-    ap.add_argument('--workloads', default='W1,W2,W3', help='comma-separated subset of W1,W2,W3')
+    ap.add_argument('--workloads', default='W1,W2,W3', help='comma-separated subset of W1,W2,W3,W4')
+    ap.add_argument('--lamina-cli', default=str(REPO / 'build' / 'apps' / 'lamina'),
+                    help='the lamina command, for W4 (default: %(default)s)')
     ap.add_argument('--duration', type=float, default=1000.0, help='model time in ms (default 1000)')
     ap.add_argument('--threads', type=int, default=1, help='threads for both simulators (default 1)')
     ap.add_argument('--seed', type=int, default=1)
@@ -136,6 +160,7 @@ def main():
     if unknown:
         ap.error(f'unknown workload(s): {",".join(unknown)}')
     args.lamina = Path(args.lamina).expanduser().resolve()
+    args.lamina_cli = Path(args.lamina_cli).expanduser().resolve()
     if not args.skip_lamina and not os.access(args.lamina, os.X_OK):
         ap.error(f'lamina executable not found: {args.lamina} (build the lamina_workload target or pass --lamina)')
 
