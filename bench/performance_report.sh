@@ -12,7 +12,9 @@ echo "== Brian2 vs lamina, 1 thread, best of 3 (W4: 2 s of model time)"
 /usr/bin/python3 bench/peers/compare.py --workloads W4 --duration 2000 --repeat 3 --threads 1 --out "$out/compare_w4.json"
 echo "== W3 on 1 and 2 threads (best of 3)"
 for t in 1 2; do
-  for r in 1 2 3; do build/bench/lamina_workload W3 --threads $t --no-record; done | sort -t: -k7 | head -1 | tee -a "$out/w3_threads.jsonl"
+  for r in 1 2 3; do build/bench/lamina_workload W3 --threads $t --no-record; done |
+    /usr/bin/python3 -c 'import json,sys; print(json.dumps(min((json.loads(l) for l in sys.stdin), key=lambda r: r["sim_s"])))' |
+    tee -a "$out/w3_threads.jsonl"
 done
 echo "== Google Benchmark: workloads, plastic cost"
 build/bench/bench_workloads --benchmark_out="$out/bench_workloads.json" --benchmark_out_format=json
