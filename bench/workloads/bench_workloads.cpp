@@ -7,6 +7,7 @@
 //   bytes_per_syn   connectivity storage per synapse, all indexing included
 //   peak_rss_mb     peak resident memory of the process so far
 // Run: build/bench/bench_workloads --benchmark_filter=W3 (see docs/performance.md).
+#include "lamina/models/eeg/proxies.hpp"
 #include "lamina/models/reference_networks.hpp"
 #include "lamina/plasticity/stdp_pair.hpp"
 #include "lamina/sim/plastic_rule.hpp"
@@ -21,7 +22,7 @@ using namespace lamina;
 
 namespace {
 
-enum workload { W1 = 1, W2 = 2, W3 = 3, W3_STDP = 4 };
+enum workload { W1 = 1, W2 = 2, W3 = 3, W3_STDP = 4, W1_PROXY = 5 };
 
 // W3 with additive pair STDP on E->E: the plastic-cost question of the plasticity issue. The
 // learning rate is small and W_max twice J, so the network stays in its asynchronous state.
@@ -41,7 +42,10 @@ std::unique_ptr<sim::network> make(int w, int threads, bool record) {
     cfg.seed = 1;
     auto net = std::make_unique<sim::network>(cfg);
     models::reference_network_options opt{1.0, record};
-    if (w == W1) models::build_w1_coba(*net, opt);
+    if (w == W1 || w == W1_PROXY) models::build_w1_coba(*net, opt);
+    // The proxy-overhead question of issue 5: W1 with an online LRWS proxy of E sampled every ms.
+    if (w == W1_PROXY)
+        net->record_signal(models::eeg::make_proxy(models::eeg::proxy_type::lrws, "lrws_E", net->population_at(0), {1.0}));
     if (w == W2) models::build_w2_cuba(*net, opt);
     if (w == W3) models::build_w3_brunel(*net, opt);
     if (w == W3_STDP) {
@@ -100,12 +104,14 @@ void BM_W1_simulate(benchmark::State& s) { simulate(s, W1); }
 void BM_W2_simulate(benchmark::State& s) { simulate(s, W2); }
 void BM_W3_simulate(benchmark::State& s) { simulate(s, W3); }
 void BM_W3_STDP_simulate(benchmark::State& s) { simulate(s, W3_STDP); }
+void BM_W1_proxy_simulate(benchmark::State& s) { simulate(s, W1_PROXY); }
 void BM_W3_build(benchmark::State& s) { build(s, W3); }
 
 } // namespace
 
 // range(0): threads, 0 = all cores.
 BENCHMARK(BM_W1_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_W1_proxy_simulate)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_W2_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_W3_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_W3_STDP_simulate)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
