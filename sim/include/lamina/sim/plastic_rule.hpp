@@ -179,8 +179,13 @@ public:
         std::array<double, n_post> post{};
         std::array<float*, n_vars> vars{};
         const auto ctx = context_at(st, step + 1);
-        // Post traces of every local target at this step, once per step rather than per synapse.
-        if (st.post_now_step != step) {
+        // Post traces of every local target at this step, once per step rather than per synapse,
+        // when this step's arrivals touch more synapses than there are targets (dense activity);
+        // otherwise each synapse computes its target's trace itself.
+        std::size_t touched = 0;
+        for (std::uint32_t src : sources) touched += sh.row_begin[src + 1] - sh.row_begin[src];
+        const bool per_step = touched >= st.post_last.size();
+        if (per_step && st.post_now_step != step) {
             const std::size_t n_local = st.post_last.size();
             for (std::size_t local = 0; local < n_local; ++local) {
                 post_traces_at(st, local, step, post);
@@ -207,8 +212,12 @@ public:
                     }
                     apply_post_events(st, src, j - st.begin, w[x], vars);
                 }
-                const double* post_now = st.post_now.data() + (j - st.begin) * n_post;
-                for (std::size_t q = 0; q < n_post; ++q) post[q] = post_now[q];
+                if (per_step) {
+                    const double* post_now = st.post_now.data() + (j - st.begin) * n_post;
+                    for (std::size_t q = 0; q < n_post; ++q) post[q] = post_now[q];
+                } else {
+                    post_traces_at(st, j - st.begin, step, post);
+                }
                 w[x] = static_cast<float>(call_on_pre(static_cast<double>(w[x]), vars, pre, post, ctx));
                 input[j] += efficacy * static_cast<double>(w[x]);
             }
