@@ -526,72 +526,56 @@ std::string spikes_sorting(const hdf5::group& g) {
 
 } // namespace
 
+// Calls fn(name, group) for every subgroup of the top-level group `root_name`, if it exists.
+template <class F>
+void for_each_group(const hdf5::file& f, const char* root_name, F&& fn) {
+    if (!f.is_group(root_name)) return;
+    const auto root = f.open_group(root_name);
+    for (const auto& name : root.members())
+        if (root.is_group(name)) fn(name, root.open_group(name));
+}
+
 result_file_contents read_result_file(const std::string& path) {
     result_file_contents out;
     const auto f = hdf5::file::open(path);
-    if (f.is_group("spikes")) {
-        const auto root = f.open_group("spikes");
-        for (const auto& pop : root.members()) {
-            if (!root.is_group(pop)) continue;
-            const auto g = root.open_group(pop);
-            if (!g.is_dataset("timestamps") || !g.is_dataset("node_ids")) continue;
-            auto& s = out.spikes[pop];
-            s.timestamps_ms = g.read<double>("timestamps");
-            s.node_ids = g.read<std::uint64_t>("node_ids");
-            s.sorting = spikes_sorting(g);
-            if (s.timestamps_ms.size() != s.node_ids.size())
-                throw error("result file '" + path + "': /spikes/" + pop + ": timestamps and node_ids differ in length");
-        }
-    }
-    if (f.is_group("states")) {
-        const auto root = f.open_group("states");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& s = out.states[name];
-            s.population = optional_string_attribute(g, "population");
-            s.data.times_ms = g.read<double>("times");
-            s.data.neurons = g.read<std::uint32_t>("neurons");
-            s.data.variables = g.read_strings("variables");
-            s.data.values = g.read<double>("values");
-        }
-    }
-    if (f.is_group("rates")) {
-        const auto root = f.open_group("rates");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& r = out.rates[name];
-            r.population = optional_string_attribute(g, "population");
-            r.data.bin_ms = g.has_attribute("bin_ms") ? g.number_attribute("bin_ms") : 0.0;
-            r.data.bin_start_ms = g.read<double>("bin_start");
-            r.data.rate_hz = g.read<double>("rate");
-        }
-    }
-    if (f.is_group("signals")) {
-        const auto root = f.open_group("signals");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& x = out.signals[name];
-            x.population = optional_string_attribute(g, "population");
-            x.data.times_ms = g.read<double>("times");
-            x.data.values = g.read<double>("values");
-        }
-    }
-    if (f.is_group("weights")) {
-        const auto root = f.open_group("weights");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& w = out.weights[name];
-            w.projection = optional_string_attribute(g, "projection");
-            w.data.times_ms = g.read<double>("times");
-            const auto values = g.open_dataset("values");
-            w.data.synapses = values.columns();
-            w.data.values = values.read<float>();
-        }
-    }
+    for_each_group(f, "spikes", [&](const std::string& pop, const hdf5::group& g) {
+        if (!g.is_dataset("timestamps") || !g.is_dataset("node_ids")) return;
+        auto& s = out.spikes[pop];
+        s.timestamps_ms = g.read<double>("timestamps");
+        s.node_ids = g.read<std::uint64_t>("node_ids");
+        s.sorting = spikes_sorting(g);
+        if (s.timestamps_ms.size() != s.node_ids.size())
+            throw error("result file '" + path + "': /spikes/" + pop + ": timestamps and node_ids differ in length");
+    });
+    for_each_group(f, "states", [&](const std::string& name, const hdf5::group& g) {
+        auto& s = out.states[name];
+        s.population = optional_string_attribute(g, "population");
+        s.data.times_ms = g.read<double>("times");
+        s.data.neurons = g.read<std::uint32_t>("neurons");
+        s.data.variables = g.read_strings("variables");
+        s.data.values = g.read<double>("values");
+    });
+    for_each_group(f, "rates", [&](const std::string& name, const hdf5::group& g) {
+        auto& r = out.rates[name];
+        r.population = optional_string_attribute(g, "population");
+        r.data.bin_ms = g.has_attribute("bin_ms") ? g.number_attribute("bin_ms") : 0.0;
+        r.data.bin_start_ms = g.read<double>("bin_start");
+        r.data.rate_hz = g.read<double>("rate");
+    });
+    for_each_group(f, "signals", [&](const std::string& name, const hdf5::group& g) {
+        auto& x = out.signals[name];
+        x.population = optional_string_attribute(g, "population");
+        x.data.times_ms = g.read<double>("times");
+        x.data.values = g.read<double>("values");
+    });
+    for_each_group(f, "weights", [&](const std::string& name, const hdf5::group& g) {
+        auto& w = out.weights[name];
+        w.projection = optional_string_attribute(g, "projection");
+        w.data.times_ms = g.read<double>("times");
+        const auto values = g.open_dataset("values");
+        w.data.synapses = values.columns();
+        w.data.values = values.read<float>();
+    });
     out.metadata = read_metadata(f);
     return out;
 }
@@ -599,62 +583,37 @@ result_file_contents read_result_file(const std::string& path) {
 result_file_summary read_result_summary(const std::string& path) {
     result_file_summary out;
     const auto f = hdf5::file::open(path);
-    if (f.is_group("spikes")) {
-        const auto root = f.open_group("spikes");
-        for (const auto& pop : root.members()) {
-            if (!root.is_group(pop)) continue;
-            const auto g = root.open_group(pop);
-            if (!g.is_dataset("timestamps")) continue;
-            auto& s = out.spikes[pop];
-            s.count = g.open_dataset("timestamps").size();
-            s.sorting = spikes_sorting(g);
-        }
-    }
-    if (f.is_group("states")) {
-        const auto root = f.open_group("states");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& s = out.states[name];
-            s.population = optional_string_attribute(g, "population");
-            s.samples = g.open_dataset("times").size();
-            s.neurons = g.read<std::uint32_t>("neurons");
-            s.variables = g.read_strings("variables");
-        }
-    }
-    if (f.is_group("rates")) {
-        const auto root = f.open_group("rates");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& r = out.rates[name];
-            r.population = optional_string_attribute(g, "population");
-            r.bin_ms = g.has_attribute("bin_ms") ? g.number_attribute("bin_ms") : 0.0;
-            r.bins = g.open_dataset("bin_start").size();
-        }
-    }
-    if (f.is_group("weights")) {
-        const auto root = f.open_group("weights");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& w = out.weights[name];
-            w.projection = optional_string_attribute(g, "projection");
-            const auto values = g.open_dataset("values");
-            w.samples = values.rows();
-            w.synapses = values.columns();
-        }
-    }
-    if (f.is_group("signals")) {
-        const auto root = f.open_group("signals");
-        for (const auto& name : root.members()) {
-            if (!root.is_group(name)) continue;
-            const auto g = root.open_group(name);
-            auto& x = out.signals[name];
-            x.population = optional_string_attribute(g, "population");
-            x.samples = g.open_dataset("times").size();
-        }
-    }
+    for_each_group(f, "spikes", [&](const std::string& pop, const hdf5::group& g) {
+        if (!g.is_dataset("timestamps")) return;
+        auto& s = out.spikes[pop];
+        s.count = g.open_dataset("timestamps").size();
+        s.sorting = spikes_sorting(g);
+    });
+    for_each_group(f, "states", [&](const std::string& name, const hdf5::group& g) {
+        auto& s = out.states[name];
+        s.population = optional_string_attribute(g, "population");
+        s.samples = g.open_dataset("times").size();
+        s.neurons = g.read<std::uint32_t>("neurons");
+        s.variables = g.read_strings("variables");
+    });
+    for_each_group(f, "rates", [&](const std::string& name, const hdf5::group& g) {
+        auto& r = out.rates[name];
+        r.population = optional_string_attribute(g, "population");
+        r.bin_ms = g.has_attribute("bin_ms") ? g.number_attribute("bin_ms") : 0.0;
+        r.bins = g.open_dataset("bin_start").size();
+    });
+    for_each_group(f, "weights", [&](const std::string& name, const hdf5::group& g) {
+        auto& w = out.weights[name];
+        w.projection = optional_string_attribute(g, "projection");
+        const auto values = g.open_dataset("values");
+        w.samples = values.rows();
+        w.synapses = values.columns();
+    });
+    for_each_group(f, "signals", [&](const std::string& name, const hdf5::group& g) {
+        auto& x = out.signals[name];
+        x.population = optional_string_attribute(g, "population");
+        x.samples = g.open_dataset("times").size();
+    });
     out.metadata = read_metadata(f);
     return out;
 }
