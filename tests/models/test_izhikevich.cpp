@@ -5,6 +5,7 @@
 #include "lamina/models/neuron/izhikevich.hpp"
 #include "lamina/models/register.hpp"
 #include "lamina/sim/network.hpp"
+#include "dc_runs.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -73,33 +74,11 @@ struct izh_reference {
     }
 };
 
-struct engine_result {
-    std::vector<std::vector<double>> spikes;  // per neuron
-    std::vector<std::vector<double>> V;       // per neuron, V_m at the end of every step
-};
+using lamina::test::engine_result;
 
-// One neuron per current (model units), DC from t = 0 through current devices.
 engine_result run_engine(const izhikevich::parameters& p, const std::vector<double>& currents, double T,
                          double step = dt) {
-    sim::network net({step, 1, 1});
-    net.add_population<izhikevich>("n", currents.size(), p);
-    for (std::size_t k = 0; k < currents.size(); ++k) {
-        auto s = sim::current_input_spec::dc("I" + std::to_string(k), "n", currents[k]);
-        s.neurons = {static_cast<std::uint32_t>(k)};
-        net.add_current_input(s);
-    }
-    net.record_spikes({"spikes", "n", {}});
-    net.record_state({"V", "n", {"V_m"}, {}, step});
-    net.run(T);
-    engine_result out;
-    out.spikes.resize(currents.size());
-    out.V.resize(currents.size());
-    const auto& rec = net.spikes(0);
-    for (std::size_t j = 0; j < rec.times_ms.size(); ++j) out.spikes[rec.neurons[j]].push_back(rec.times_ms[j]);
-    const auto& st = net.states(0);
-    for (std::size_t row = 0; row < st.times_ms.size(); ++row)
-        for (std::size_t k = 0; k < currents.size(); ++k) out.V[k].push_back(st.values[row * currents.size() + k]);
-    return out;
+    return lamina::test::run_dc<izhikevich>(p, currents, T, step);
 }
 
 std::vector<double> engine_isis(const izhikevich::parameters& p, double I, double T) {
