@@ -1,5 +1,7 @@
 #include "lamina/sim/network.hpp"
 
+#include "signal_block_sums.hpp"
+
 #include "lamina/sim/system_memory.hpp"
 
 #include <algorithm>
@@ -1262,29 +1264,7 @@ void network::run_steps(std::int64_t steps) {
                         const double* a = pop.state(T.a);
                         const double* bv = T.b >= 0 ? pop.state(static_cast<std::size_t>(T.b)) : nullptr;
                         double* out = R.partial.data() + (row * nt + k) * R.blocks;
-                        // Four interleaved partial sums per block: the loop vectorises, and the
-                        // order of additions is fixed by the block, never by the shard.
-                        auto blocks = [&](auto term) {
-                            for (std::size_t blk = b / 64; blk * 64 < e; ++blk) {
-                                const std::size_t lo = blk * 64, hi = std::min(e, lo + 64);
-                                double lane[4] = {0.0, 0.0, 0.0, 0.0};
-                                std::size_t i = lo;
-                                for (; i + 4 <= hi; i += 4)
-                                    for (std::size_t l = 0; l < 4; ++l) lane[l] += term(i + l);
-                                double sum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
-                                for (; i < hi; ++i) sum += term(i);
-                                out[blk] = sum;
-                            }
-                        };
-                        const double off = T.offset;
-                        if (bv && T.absolute)
-                            blocks([&](std::size_t i) { return std::abs(a[i] * (bv[i] - off)); });
-                        else if (bv)
-                            blocks([&](std::size_t i) { return a[i] * (bv[i] - off); });
-                        else if (T.absolute)
-                            blocks([&](std::size_t i) { return std::abs(a[i]); });
-                        else
-                            blocks([&](std::size_t i) { return a[i]; });
+                        detail::signal_block_sums(a, bv, T.offset, T.absolute, b, e, out);
                     }
                 }
                 for (std::size_t r : I.state_recs_by_pop[q]) {
