@@ -4,6 +4,7 @@
 // built, each with file, line, column, key and what is allowed (docs/model-files.md is the
 // reference for every key).
 #include "lamina/models/eeg/proxies.hpp"
+#include "lamina/models/mass/connectivity_prior.hpp"
 #include "lamina/models/mass/lattice.hpp"
 #include "lamina/sim/model_registry.hpp"
 #include "lamina/sim/network.hpp"
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -93,12 +95,20 @@ struct lattice_description {
     double boundary_value = 0.0;
     std::string scheme = "heun";        // heun | euler_maruyama | rk4
     std::vector<std::pair<std::string, double>> parameters;
-    std::string coupling = "none";      // none | laplacian | kernel
+    std::string coupling = "none";      // none | laplacian | kernel | matrix
     double kappa = 0.0;                 // laplacian
-    double strength = 1.0;              // kernel
+    double strength = 1.0;              // kernel, matrix
     std::string shape = "gaussian";
     double length_mm = 1.0, radius_mm = 1.0, velocity = 1.0;
     bool normalise = true, diffusive = false;
+    // matrix: the connections come from one of `connections` (inline), `file` (HDF5 weights and
+    // delays, read and checked by the reader) or `prior` (sampled when the lattice is made, with
+    // the run's seed unless the prior sets its own).
+    std::string matrix_from;                               // inline | file | prior
+    std::vector<models::mass::connection> connections;     // inline and file
+    std::string matrix_file;                               // file: the path as resolved
+    std::optional<models::mass::connectivity_prior> prior; // prior
+    bool prior_seed_given = false;
     double interval_ms = 1.0;
     std::vector<std::uint32_t> nodes;   // recorded node observables
     std::vector<std::string> signal_names() const;  // name, then name_node<i> for each node
@@ -172,7 +182,13 @@ public:
     // The samples recorded since the last call: times (ms), spatial mean and node traces
     // (sample-major, one column per lattice_description::nodes entry).
     virtual models::mass::recording take_recording() = 0;
+    // Constant extra input per node (the mass's input unit), 0 unless set: the lattice's drive().
+    virtual std::span<double> drive() = 0;
 };
+
+// The coupling instantiate_lattice() gives the lattice (a matrix prior sampled with the seed of
+// the overrides or [run] unless the prior has its own).
+models::mass::coupling lattice_coupling(const model_description& d, const run_overrides& o);
 
 // Creates the lattice of a model file with [lattice] (seed and threads from the overrides or
 // [run]); every problem is thrown as one model_file_error pointing at the table.
