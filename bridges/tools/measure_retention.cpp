@@ -1,10 +1,14 @@
 // Retention of the population codes on the wink vectors (docs/bridges.md):
 //   lamina_bridges_retention [--wink PATH] [--dims 50,100,300,768,1536] [--simulate] [--poisson]
 //                            [--window MS] [--threads N] [--first 200] [--count 2000] [--codes 0,1,2,3]
-// Prints one markdown table row per (code, dimensionality, responses).
+//                            [--words FILE]
+// Prints one markdown table row per (code, dimensionality, responses). --words replaces the fixed
+// selection (--first/--count) by the words of a list (word_list.hpp), looked up in --wink (any
+// format load_embeddings reads).
 #include "lamina/bridges/population_code.hpp"
 #include "lamina/bridges/retention.hpp"
 #include "lamina/bridges/sensory.hpp"
+#include "lamina/bridges/word_list.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +39,7 @@ struct code_choice {
 
 int main(int argc, char** argv) try {
     std::string wink = default_wink_path();
+    std::string word_list;
     std::vector<std::size_t> dims{50, 100, 300, 768, 1536};
     bool simulate = false, poisson = false, ideal = true;
     double window = 100.0;
@@ -56,10 +61,19 @@ int main(int argc, char** argv) try {
         else if (a == "--threads") threads = std::stoi(next());
         else if (a == "--first") first = std::stoul(next());
         else if (a == "--count") count = std::stoul(next());
+        else if (a == "--words") word_list = next();
         else if (a == "--codes") code_indices = parse_list(next());  // 0 plain, 1 z graded, 2 projection, 3 above threshold
         else throw std::runtime_error("unknown argument " + a);
     }
-    const embedding_table words = load_retention_words(wink, first, count);
+    embedding_table words;
+    if (word_list.empty()) {
+        words = load_retention_words(wink, first, count);
+    } else {
+        auto picked = select_words(load_embeddings(wink), read_word_list(word_list));
+        for (const auto& w : picked.missing) std::fprintf(stderr, "not in the embeddings, skipped: %s\n", w.c_str());
+        words = std::move(picked.table);
+        if (words.rows() < 2) throw std::runtime_error("fewer than 2 words of " + word_list + " in " + wink);
+    }
     const Eigen::MatrixXd E = words.to_double();
     std::fprintf(stderr, "%zu words (%s .. %s), %zu dimensions\n", words.rows(), words.words()[0].c_str(),
                  words.words()[words.rows() - 1].c_str(), words.dimensions());

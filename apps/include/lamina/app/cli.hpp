@@ -1,5 +1,6 @@
 #pragma once
-// The `lamina` command: run, check and info (see README and docs/model-files.md).
+// The `lamina` command: run, check, info, spectrum and bridge (see README, docs/model-files.md and
+// docs/bridges.md).
 namespace lamina::app {
 
 // Exit status: 0 success, 1 a failure while running (I/O), 2 bad input (usage, model file,
