@@ -79,6 +79,8 @@ struct stdp_pair {
         const double wh = w * c.inv_W_max;
         return std::max(0.0, wh - c.alpha * c.lambda * power(std::max(wh, 0.0), c.mu_minus, c.mu_minus_kind) * post[0]) * c.W_max;
     }
+    // Potentiation reads only the presynaptic trace: the engine need not keep post traces per spike.
+    static constexpr bool on_post_reads_post = false;
     static double on_post(const constants& c, double w, const std::array<float*, 0>&, const std::array<double, 1>& pre,
                           const std::array<double, 1>&) {
         const double wh = w * c.inv_W_max;

@@ -85,6 +85,8 @@ struct vogels_istdp {
         return c.sign * clip(c, c.sign * w + c.eta * (post[0] - c.alpha));
     }
     // Post spike: facilitation by the pre trace.
+    // Potentiation reads only the presynaptic trace: the engine need not keep post traces per spike.
+    static constexpr bool on_post_reads_post = false;
     static double on_post(const constants& c, double w, const std::array<float*, 0>&, const std::array<double, 1>& pre,
                           const std::array<double, 1>&) {
         return c.sign * clip(c, c.sign * w + c.eta * pre[0]);

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -121,6 +122,7 @@ public:
     void bind(projection& p, std::size_t source_size, std::size_t target_size,
               const std::vector<std::size_t>& bounds) override {
         proj_ = &p;
+        target_mask_ = p.target_bits == 32 ? ~0u : (1u << p.target_bits) - 1u;
         n_source_ = source_size;
         (void)target_size;
         shards_.assign(p.shards.size(), {});
@@ -132,17 +134,20 @@ public:
             const std::size_t nsyn = sh.size();
             st.pre_value.assign(source_size * n_pre, 0.0);
             st.pre_last.assign(source_size, -1);
-            st.post_value.assign(n_local * n_post, 0.0);
-            st.post_last.assign(n_local, -1);
-            st.post_now.assign(n_local * n_post, 0.0);
+            st.targets.assign(n_local, target_record{});
             st.post_now_step = -1;
             for (auto& v : st.vars) v.assign(nsyn, 0.0f);
             if constexpr (deferred) {
                 // Deferred mode keeps each target's recent spikes instead of a reverse index.
-                st.history.assign(n_local * history_capacity, {});
-                st.history_count.assign(n_local, 0);
-                st.last_post.assign(n_local, -1);
+                st.history_steps.assign(n_local, step_slots{});
+                if constexpr (keeps_post_before) st.history_before.assign(n_local * history_capacity, {});
                 st.processed_from.assign(source_size, 0);
+                st.epoch = 0;
+                std::uint32_t longest_row = 0;
+                for (std::size_t src = 0; src < source_size; ++src)
+                    longest_row = std::max(longest_row, sh.row_begin[src + 1] - sh.row_begin[src]);
+                for (auto* list : {&st.single, &st.single_local, &st.multiple, &st.multiple_local})
+                    list->assign(longest_row, 0);
             }
             if constexpr (!deferred) {
             // Reverse index: incoming synapses of each local target, in source order.
@@ -184,12 +189,12 @@ public:
         // otherwise each synapse computes its target's trace itself.
         std::size_t touched = 0;
         for (std::uint32_t src : sources) touched += sh.row_begin[src + 1] - sh.row_begin[src];
-        const bool per_step = touched >= st.post_last.size();
+        const bool per_step = touched >= st.targets.size();
         if (per_step && st.post_now_step != step) {
-            const std::size_t n_local = st.post_last.size();
+            const std::size_t n_local = st.targets.size();
             for (std::size_t local = 0; local < n_local; ++local) {
                 post_traces_at(st, local, step, post);
-                for (std::size_t q = 0; q < n_post; ++q) st.post_now[local * n_post + q] = post[q];
+                st.targets[local].post_now = post;
             }
             st.post_now_step = step;
         }
@@ -199,22 +204,56 @@ public:
             const double efficacy = ShortTerm::efficacy(stp_, st.stp_state[src],
                                                         st.stp_last[src] < 0 ? -1 : step - st.stp_last[src]);
             st.stp_last[src] = step;
-            const std::uint32_t row_end = sh.row_begin[src + 1];
-            for (std::uint32_t x = sh.row_begin[src]; x < row_end; ++x) {
+            const std::uint32_t row_begin = sh.row_begin[src], row_end = sh.row_begin[src + 1];
+            if constexpr (deferred) {
+                // Potentiation by the target spikes since src's last arrival, before this arrival's
+                // depression. Which synapses have any is random (about two in three in W3, most of
+                // them exactly one), so the rows are sorted without branches into synapses with one
+                // pending spike (its step is the target's last; no history needed) and synapses
+                // with more, and each list is then worked through.
+                const std::int64_t from = st.processed_from[src];
+                std::uint32_t* single = st.single.data();
+                std::uint32_t* single_local = st.single_local.data();
+                std::uint32_t* multiple = st.multiple.data();
+                std::uint32_t* multiple_local = st.multiple_local.data();
+                std::uint32_t n_single = 0, n_multiple = 0;
+                for (std::uint32_t x = row_begin; x < row_end; ++x) {
+                    const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+                    const target_record& t = st.targets[local];
+                    // A flush in the middle of a step's post spikes applies that step's earlier
+                    // spikes and empties their histories while their post_last stays at the step:
+                    // without a kept spike there is nothing to apply.
+                    const bool last_pending = (t.post_last >= from) & (t.history_count != 0);
+                    const bool previous_pending = t.post_last - std::int64_t{t.previous_gap} >= from;
+                    single[n_single] = x;
+                    single_local[n_single] = local;
+                    n_single += last_pending & !previous_pending;
+                    multiple[n_multiple] = x;
+                    multiple_local[n_multiple] = local;
+                    n_multiple += previous_pending;
+                }
+                const std::int64_t pre_last = st.pre_last[src];
+                for (std::uint32_t k = 0; k < n_single; ++k) {
+                    const std::uint32_t x = single[k];
+                    const std::uint32_t local = single_local[k];
+                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                    apply_post_event(st, src, pre_last, st.targets[local].post_last, local,
+                                     st.targets[local].history_count - 1, w[x], vars);
+                }
+                for (std::uint32_t k = 0; k < n_multiple; ++k) {
+                    const std::uint32_t x = multiple[k];
+                    // The spike history of a target a few synapses ahead is usually not in cache yet.
+                    if (k + prefetch_distance < n_multiple)
+                        __builtin_prefetch(&st.history_steps[multiple_local[k + prefetch_distance]]);
+                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                    apply_post_events(st, src, multiple_local[k], w[x], vars);
+                }
+            }
+            for (std::uint32_t x = row_begin; x < row_end; ++x) {
                 const std::size_t j = target_of(sh.target[x]);
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                if constexpr (deferred) {
-                    // The history of a target a few synapses ahead is usually not in cache yet.
-                    if (x + prefetch_distance < row_end) {
-                        const std::size_t ahead = target_of(sh.target[x + prefetch_distance]) - st.begin;
-                        __builtin_prefetch(st.history.data() + ahead * history_capacity +
-                                           (st.history_count[ahead] ? st.history_count[ahead] - 1 : 0));
-                    }
-                    apply_post_events(st, src, j - st.begin, w[x], vars);
-                }
                 if (per_step) {
-                    const double* post_now = st.post_now.data() + (j - st.begin) * n_post;
-                    for (std::size_t q = 0; q < n_post; ++q) post[q] = post_now[q];
+                    post = st.targets[j - st.begin].post_now;
                 } else {
                     post_traces_at(st, j - st.begin, step, post);
                 }
@@ -243,7 +282,8 @@ public:
                 }
                 st.processed_from[src] = step;
             }
-            std::fill(st.history_count.begin(), st.history_count.end(), 0);
+            for (auto& t : st.targets) t.history_count = 0;
+            st.epoch = step;
         }
     }
 
@@ -261,9 +301,13 @@ public:
             post_traces_at(st, local, step, post);
             if constexpr (deferred) {
                 // A full history is emptied by applying it to every synapse now (same result).
-                if (st.history_count[local] == history_capacity) flush(s, step);
-                st.history[local * history_capacity + st.history_count[local]++] = {step, post};
-                st.last_post[local] = step;
+                // A full history (or one whose steps would overflow 32 bits) is emptied by applying
+                // it to every synapse now (same result).
+                if (st.targets[local].history_count == history_capacity || step - st.epoch > max_relative_step)
+                    flush(s, step);
+                const std::uint32_t slot = st.targets[local].history_count++;
+                st.history_steps[local].step[slot] = static_cast<std::int32_t>(step - st.epoch);
+                if constexpr (keeps_post_before) st.history_before[local * history_capacity + slot] = post;
             }
             if constexpr (!deferred)
             for (std::uint32_t k = st.in_begin[local]; k < st.in_begin[local + 1]; ++k) {
@@ -278,8 +322,11 @@ public:
                 w[x] = static_cast<float>(call_on_post(static_cast<double>(w[x]), vars, pre, post, ctx));
             }
             for (std::size_t q = 0; q < n_post; ++q)
-                st.post_value[local * n_post + q] = post_spec_[q].nearest ? 1.0 : post[q] + 1.0;
-            st.post_last[local] = step;
+                st.targets[local].post_value[q] = post_spec_[q].nearest ? 1.0 : post[q] + 1.0;
+            auto& t = st.targets[local];
+            t.previous_gap = t.post_last < 0 ? no_previous
+                                             : static_cast<std::uint32_t>(std::min<std::int64_t>(step - t.post_last, no_previous));
+            t.post_last = step;
         }
     }
 
@@ -339,10 +386,11 @@ public:
         for (const auto& st : shards_) {
             b += st.in_begin.capacity() * 4 + st.in_syn.capacity() * 4 + st.block_source.capacity() * 4 +
                  st.processed_from.capacity() * 8;
-            b += st.history.capacity() * sizeof(post_event) + st.history_count.capacity() * 4 + st.last_post.capacity() * 8;
+            b += st.history_steps.capacity() * sizeof(step_slots) +
+                 st.history_before.capacity() * sizeof(std::array<double, n_post>) +
+                 st.targets.capacity() * sizeof(target_record);
             for (const auto& v : st.vars) b += v.capacity() * sizeof(float);
-            b += st.pre_value.capacity() * 8 + st.pre_last.capacity() * 8 + st.post_value.capacity() * 8 +
-                 st.post_last.capacity() * 8 + st.stp_state.capacity() * sizeof(typename ShortTerm::state) +
+            b += st.pre_value.capacity() * 8 + st.pre_last.capacity() * 8 + st.stp_state.capacity() * sizeof(typename ShortTerm::state) +
                  st.stp_last.capacity() * 8;
         }
         return b;
@@ -354,29 +402,54 @@ public:
 
 private:
     static constexpr unsigned block_shift = 8;
-    struct post_event {
-        std::int64_t step;
-        std::array<double, n_post> before;  // post traces just before the spike
-    };
     static constexpr std::uint32_t history_capacity = 16;
+    // The steps of a target's spikes since the last flush, relative to the flush (the shard's
+    // epoch), in ascending order: one cache line per target.
+    struct alignas(64) step_slots {
+        std::int32_t step[history_capacity] = {};
+    };
+    static constexpr std::int64_t max_relative_step = std::int64_t{1} << 30;
+    // The post traces just before each kept spike, kept only for rules whose on_post reads them
+    // (triplet STDP does; pair STDP declares on_post_reads_post = false).
+    static constexpr bool keeps_post_before = [] {
+        if constexpr (requires { Rule::on_post_reads_post; })
+            return bool(Rule::on_post_reads_post);
+        else
+            return true;
+    }();
+    // Everything the synapse loops read about one local target, together: a row of a plastic
+    // projection visits its targets in random order, and separate arrays cost one miss each.
+    struct alignas(n_post == 1 ? 32 : 16) target_record {
+        std::int64_t post_last = -1;              // step of its last spike (-1: none yet)
+        std::uint32_t history_count = 0;          // deferred mode: spikes kept since the last flush
+        // Steps from its previous spike to its last (no_previous when there is none or it is
+        // further back): whether a synapse has one pending spike or more is known from here.
+        // Saturating is safe: pending spikes are never older than the last flush, and the engine
+        // flushes every second of model time (far fewer than 2^32 steps).
+        std::uint32_t previous_gap = no_previous;
+        std::array<double, n_post> post_value{};  // traces just after its last spike
+        std::array<double, n_post> post_now{};    // traces at the shard's post_now_step
+    };
     static constexpr std::uint32_t prefetch_distance = 8;
+    static constexpr std::uint32_t no_previous = std::numeric_limits<std::uint32_t>::max();
     struct shard_state {
-        // Deferred mode, per local target: its spikes since the last flush (history_capacity slots
-        // each, flat), their count and the step of the last one; per source: the first post step
-        // its synapses have not applied yet.
-        std::vector<post_event> history;
-        std::vector<std::uint32_t> history_count;
-        std::vector<std::int64_t> last_post;
+        // Deferred mode, per local target: its spikes since the last flush at step `epoch` (the
+        // count is in its target_record); per source: the first post step its synapses have not
+        // applied yet.
+        std::vector<step_slots> history_steps;
+        std::vector<std::array<double, n_post>> history_before;  // [local * history_capacity + slot]
+        std::int64_t epoch = 0;
+        // Scratch: the synapses of a row with one and with several target spikes to apply, and
+        // their local targets.
+        std::vector<std::uint32_t> single, single_local, multiple, multiple_local;
         std::vector<std::int64_t> processed_from;
-        std::vector<double> post_now;     // post traces of each local target at post_now_step
-        std::int64_t post_now_step = -1;
+        std::vector<target_record> targets;
+        std::int64_t post_now_step = -1;  // step of every target's post_now
         std::size_t begin = 0;
         std::vector<std::uint32_t> in_begin, in_syn, block_source;
         std::array<std::vector<float>, n_vars> vars;
         std::vector<double> pre_value;
         std::vector<std::int64_t> pre_last;
-        std::vector<double> post_value;
-        std::vector<std::int64_t> post_last;
         std::vector<typename ShortTerm::state> stp_state;
         std::vector<std::int64_t> stp_last;
         std::int64_t dynamics_last = 0;
@@ -389,17 +462,28 @@ private:
     template <class Vars>
     void apply_post_events(const shard_state& st, std::uint32_t src, std::size_t local, float& w, const Vars& vars) const {
         const std::int64_t from = st.processed_from[src];
-        if (st.last_post[local] < from) return;  // the common case: nothing pending
-        const post_event* h = st.history.data() + local * history_capacity;
-        const std::size_t count = st.history_count[local];
-        std::size_t first = count;
-        while (first > 0 && h[first - 1].step >= from) --first;
+        const target_record& t = st.targets[local];
+        if (t.post_last < from) return;  // nothing pending
+        const std::int32_t* steps = st.history_steps[local].step;
+        const auto from_relative = static_cast<std::int32_t>(from - st.epoch);
+        const std::uint32_t count = t.history_count;
+        std::uint32_t first = count;
+        while (first > 0 && steps[first - 1] >= from_relative) --first;
+        for (std::uint32_t e = first; e < count; ++e)
+            apply_post_event(st, src, st.pre_last[src], st.epoch + steps[e], local, e, w, vars);
+    }
+
+    // Applies target `local`'s spike of step `post_step` (history slot `slot`) to synapse weight w
+    // from source src, whose last arrival was at pre_last.
+    template <class Vars>
+    void apply_post_event(const shard_state& st, std::uint32_t src, std::int64_t pre_last, std::int64_t post_step,
+                          std::size_t local, std::uint32_t slot, float& w, const Vars& vars) const {
         std::array<double, n_pre> pre{};
-        for (std::size_t e = first; e < count; ++e) {
-            const std::int64_t since = st.pre_last[src] < 0 ? -1 : h[e].step - st.pre_last[src];
-            for (std::size_t q = 0; q < n_pre; ++q) pre[q] = st.pre_value[src * n_pre + q] * decay(pre_decay_[q], since);
-            w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, h[e].before));
-        }
+        std::array<double, n_post> before{};
+        const std::int64_t since = pre_last < 0 ? -1 : post_step - pre_last;
+        for (std::size_t q = 0; q < n_pre; ++q) pre[q] = st.pre_value[src * n_pre + q] * decay(pre_decay_[q], since);
+        if constexpr (keeps_post_before) before = st.history_before[local * history_capacity + slot];
+        w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, before));
     }
 
     struct no_context {};
@@ -453,14 +537,13 @@ private:
                                                 : std::exp(-double(steps) * t.dt_over_tau);
     }
 
-    std::uint32_t target_of(std::uint32_t packed) const noexcept {
-        return proj_->target_bits == 32 ? packed : packed & ((1u << proj_->target_bits) - 1u);
-    }
+    std::uint32_t target_of(std::uint32_t packed) const noexcept { return packed & target_mask_; }
 
     void post_traces_at(const shard_state& st, std::size_t local, std::int64_t step,
                         std::array<double, n_post>& out) const {
-        const std::int64_t since = st.post_last[local] < 0 ? -1 : step - st.post_last[local];
-        for (std::size_t q = 0; q < n_post; ++q) out[q] = st.post_value[local * n_post + q] * decay(post_decay_[q], since);
+        const target_record& t = st.targets[local];
+        const std::int64_t since = t.post_last < 0 ? -1 : step - t.post_last;
+        for (std::size_t q = 0; q < n_post; ++q) out[q] = t.post_value[q] * decay(post_decay_[q], since);
     }
 
     double modulator_at(std::int64_t step) const {
@@ -480,6 +563,7 @@ private:
     std::array<decay_table, n_pre> pre_decay_;
     std::array<decay_table, n_post> post_decay_;
     projection* proj_ = nullptr;
+    std::uint32_t target_mask_ = ~0u;  // the target bits of a packed (target, delay) word
     std::size_t n_source_ = 0;
     std::vector<shard_state> shards_;
     double modulator_ = 0.0;
