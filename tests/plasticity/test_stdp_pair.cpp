@@ -165,17 +165,19 @@ TEST_CASE("learned weights are bitwise identical for 1, 2 and 4 threads", "[plas
 }
 
 TEST_CASE("a spike history flushed in the middle of a step applies that step's earlier post spikes once", "[plasticity][stdp]") {
-    // Target 1 fires 17 times at 1 ms intervals: its 17th spike (116 ms) finds its history of 16
-    // full, and the engine applies every pending spike of the projection before keeping it. Target
-    // 0 fires in that same step, before target 1 in the step's spike order, so its spike is among
-    // those applied then; the next arrival on synapse 0 must not apply it again.
-    const double D = 1.0, w0 = 0.5;
+    // Target 1 fires capacity + 1 times at 1 ms intervals from 100 ms: its last spike finds its
+    // history full, and the engine applies every pending spike of the projection before keeping
+    // it. Target 0 fires in that same step, before target 1 in the step's spike order, so its
+    // spike is among those applied then; the next arrival on synapse 0 must not apply it again.
+    constexpr auto capacity = sim::plastic_rule<stdp_pair>::history_capacity;
+    const double D = 1.0, w0 = 0.5, last = 100.0 + capacity;
     std::vector<double> burst;
-    for (int i = 0; i <= 16; ++i) burst.push_back(100.0 + i);
-    const std::vector<std::vector<double>> pre = {{109.0, 129.0}, {}};  // arrivals at 110 and 130 ms
-    const std::vector<std::vector<double>> post = {{116.0}, burst};
-    const auto w = run_pairs(pre, post, rule(), w0, D, 1, 200.0);
-    const double expected = w0 + 0.01 * std::exp(-6.0 / 16.8) - 1.05 * 0.01 * std::exp(-14.0 / 33.7);
+    for (std::uint32_t i = 0; i <= capacity; ++i) burst.push_back(100.0 + i);
+    // Arrivals on synapse 0 at 110 ms and 14 ms after the shared spike.
+    const std::vector<std::vector<double>> pre = {{109.0, last + 13.0}, {}};
+    const std::vector<std::vector<double>> post = {{last}, burst};
+    const auto w = run_pairs(pre, post, rule(), w0, D, 1, last + 100.0);
+    const double expected = w0 + 0.01 * std::exp(-(last - 110.0) / 16.8) - 1.05 * 0.01 * std::exp(-14.0 / 33.7);
     CHECK(std::abs(double(w[0]) - expected) <= 1e-7 * expected);
     CHECK(w[1] == static_cast<float>(w0));  // no arrivals on synapse 1
 }

@@ -76,8 +76,9 @@ inline double hold_refractory(std::int32_t& r, double v_integrated, double V_res
 
 // Threshold of integrate-and-fire models: V >= V_th emits a spike, resets V and loads t_ref
 // steps. Spikes are rare per step, so blocks of 64 neurons are tested with one vectorised
-// comparison and only a block that contains a crossing is scanned.
-inline void fire_at_threshold(double* __restrict V, std::int32_t* __restrict r, std::size_t begin, std::size_t end,
+// comparison and only a block that contains a crossing is scanned. Always inlined, so it runs at
+// the width of the kernel clone that calls it (as a baseline-ISA call it took 15 % of W4).
+[[gnu::always_inline]] inline void fire_at_threshold(double* __restrict V, std::int32_t* __restrict r, std::size_t begin, std::size_t end,
                               double V_reset, double V_th, std::int32_t ref_steps, spike_sink& sink) {
     constexpr std::size_t block = 64;
     for (std::size_t b = begin; b < end; b += block) {

@@ -93,6 +93,10 @@ public:
     // as if every post spike were applied at once, so the weights are identical, but no reverse
     // index is needed (8 bytes per plastic synapse) and post spikes cost no scattered traversal.
     static constexpr bool deferred = !has_dynamics<Rule>;
+    // Post spikes kept per target in deferred mode; a target whose history is full makes the
+    // projection's shard apply every pending spike first (a flush). 32 keeps flushes rare in
+    // W3 and W4 (16 flushed W4 several times a second) at 128 bytes per target.
+    static constexpr std::uint32_t history_capacity = 32;
     bool deferred_post() const override { return deferred; }
 
     explicit plastic_rule(typename Rule::parameters p = {}, typename ShortTerm::parameters stp = {})
@@ -402,7 +406,6 @@ public:
 
 private:
     static constexpr unsigned block_shift = 8;
-    static constexpr std::uint32_t history_capacity = 16;
     // The steps of a target's spikes since the last flush, relative to the flush (the shard's
     // epoch), in ascending order: one cache line per target.
     struct alignas(64) step_slots {
