@@ -600,8 +600,8 @@ TEST_CASE("conditioning (Izhikevich 2007) in daspnet's 800 + 200 network: the re
 // Calibration tool (hidden): the experiment with its setup from RSTDP_* environment variables, e.g.
 //   RSTDP_NE=80 RSTDP_NI=20 RSTDP_M=10 RSTDP_SD=3.45 RSTDP_R=0.1 RSTDP_G=8 RSTDP_T=700 RSTDP_SEED=2 \
 //   test_plasticity "conditioning experiment from the environment"
-// Tagged [long] so that the default suite's "~[long]" never lists it; without RSTDP_T it does nothing.
-TEST_CASE("conditioning experiment from the environment", "[.][long][reward_stdp_calibration]") {
+// Tagged [tool]: ctest never lists it (tests/CMakeLists.txt); without RSTDP_T it does nothing.
+TEST_CASE("conditioning experiment from the environment", "[.][tool][reward_stdp_calibration]") {
     if (!std::getenv("RSTDP_T")) {
         SUCCEED("set RSTDP_T (and RSTDP_*) to run");
         return;

@@ -209,50 +209,8 @@ public:
                                                         st.stp_last[src] < 0 ? -1 : step - st.stp_last[src]);
             st.stp_last[src] = step;
             const std::uint32_t row_begin = sh.row_begin[src], row_end = sh.row_begin[src + 1];
-            if constexpr (deferred) {
-                // Potentiation by the target spikes since src's last arrival, before this arrival's
-                // depression. Which synapses have any is random (about two in three in W3, most of
-                // them exactly one), so the rows are sorted without branches into synapses with one
-                // pending spike (its step is the target's last; no history needed) and synapses
-                // with more, and each list is then worked through.
-                const std::int64_t from = st.processed_from[src];
-                std::uint32_t* single = st.single.data();
-                std::uint32_t* single_local = st.single_local.data();
-                std::uint32_t* multiple = st.multiple.data();
-                std::uint32_t* multiple_local = st.multiple_local.data();
-                std::uint32_t n_single = 0, n_multiple = 0;
-                for (std::uint32_t x = row_begin; x < row_end; ++x) {
-                    const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
-                    const target_record& t = st.targets[local];
-                    // A flush in the middle of a step's post spikes applies that step's earlier
-                    // spikes and empties their histories while their post_last stays at the step:
-                    // without a kept spike there is nothing to apply.
-                    const bool last_pending = (t.post_last >= from) & (t.history_count != 0);
-                    const bool previous_pending = t.post_last - std::int64_t{t.previous_gap} >= from;
-                    single[n_single] = x;
-                    single_local[n_single] = local;
-                    n_single += last_pending & !previous_pending;
-                    multiple[n_multiple] = x;
-                    multiple_local[n_multiple] = local;
-                    n_multiple += previous_pending;
-                }
-                const std::int64_t pre_last = st.pre_last[src];
-                for (std::uint32_t k = 0; k < n_single; ++k) {
-                    const std::uint32_t x = single[k];
-                    const std::uint32_t local = single_local[k];
-                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                    apply_post_event(st, src, pre_last, st.targets[local].post_last, local,
-                                     st.targets[local].history_count - 1, w[x], vars);
-                }
-                for (std::uint32_t k = 0; k < n_multiple; ++k) {
-                    const std::uint32_t x = multiple[k];
-                    // The spike history of a target a few synapses ahead is usually not in cache yet.
-                    if (k + prefetch_distance < n_multiple)
-                        __builtin_prefetch(&st.history_steps[multiple_local[k + prefetch_distance]]);
-                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                    apply_post_events(st, src, multiple_local[k], w[x], vars);
-                }
-            }
+            // Potentiation by the target spikes since src's last arrival, then this arrival's depression.
+            if constexpr (deferred) apply_pending(st, sh, src);
             for (std::uint32_t x = row_begin; x < row_end; ++x) {
                 const std::size_t j = target_of(sh.target[x]);
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
@@ -277,13 +235,8 @@ public:
         if constexpr (deferred) {
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
-            float* w = sh.weight.data();
-            std::array<float*, n_vars> vars{};
             for (std::uint32_t src = 0; src < n_source_; ++src) {
-                for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
-                    for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
-                    apply_post_events(st, src, target_of(sh.target[x]) - st.begin, w[x], vars);
-                }
+                apply_pending(st, sh, src);
                 st.processed_from[src] = step;
             }
             for (auto& t : st.targets) t.history_count = 0;
@@ -460,6 +413,55 @@ private:
         double modulator_start = 0.0;
         std::vector<modulator_jump> jumps;
     };
+
+    // Deferred mode: applies to every synapse of row src the target spikes since src's last
+    // arrival (processed_from), in time order, before that arrival's depression or at a flush.
+    void apply_pending(shard_state& st, projection_shard& sh, std::uint32_t src) const {
+        const std::uint32_t row_begin = sh.row_begin[src], row_end = sh.row_begin[src + 1];
+        float* w = sh.weight.data();
+        std::array<float*, n_vars> vars{};
+        // Which synapses have pending spikes is random (about two in three in W3, most of them
+        // exactly one), so the row is sorted without branches into synapses with one pending
+        // spike (its step is the target's last; no history needed) and synapses with more, and
+        // each list is then worked through.
+        const std::int64_t from = st.processed_from[src];
+        std::uint32_t* single = st.single.data();
+        std::uint32_t* single_local = st.single_local.data();
+        std::uint32_t* multiple = st.multiple.data();
+        std::uint32_t* multiple_local = st.multiple_local.data();
+        std::uint32_t n_single = 0, n_multiple = 0;
+        for (std::uint32_t x = row_begin; x < row_end; ++x) {
+            const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+            const target_record& t = st.targets[local];
+            // A flush in the middle of a step's post spikes applies that step's earlier
+            // spikes and empties their histories while their post_last stays at the step:
+            // without a kept spike there is nothing to apply.
+            const bool last_pending = (t.post_last >= from) & (t.history_count != 0);
+            const bool previous_pending = t.post_last - std::int64_t{t.previous_gap} >= from;
+            single[n_single] = x;
+            single_local[n_single] = local;
+            n_single += last_pending & !previous_pending;
+            multiple[n_multiple] = x;
+            multiple_local[n_multiple] = local;
+            n_multiple += previous_pending;
+        }
+        const std::int64_t pre_last = st.pre_last[src];
+        for (std::uint32_t k = 0; k < n_single; ++k) {
+            const std::uint32_t x = single[k];
+            const std::uint32_t local = single_local[k];
+            for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+            apply_post_event(st, src, pre_last, st.targets[local].post_last, local,
+                             st.targets[local].history_count - 1, w[x], vars);
+        }
+        for (std::uint32_t k = 0; k < n_multiple; ++k) {
+            const std::uint32_t x = multiple[k];
+            // The spike history of a target a few synapses ahead is usually not in cache yet.
+            if (k + prefetch_distance < n_multiple)
+                __builtin_prefetch(&st.history_steps[multiple_local[k + prefetch_distance]]);
+            for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+            apply_post_events(st, src, multiple_local[k], w[x], vars);
+        }
+    }
 
     // Applies the pending post spikes of local target `local` to synapse weight w (from source src).
     template <class Vars>
