@@ -4,6 +4,7 @@
 #include "lamina/bridges/embeddings.hpp"
 #include "lamina/bridges/retention.hpp"
 #include "lamina/bridges/word_list.hpp"
+#include "cli_harness.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -20,53 +21,9 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using namespace lamina::test;
 
 namespace {
-
-struct result {
-    int status;
-    std::string out, err;
-};
-
-fs::path scratch() {
-    static const fs::path dir = [] {
-        auto d = fs::temp_directory_path() / ("lamina_bridge_retention_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-result run_lamina(const std::string& args) {
-    const auto out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-    const std::string cmd = std::string(LAMINA_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
-}
-
-fs::path write_file(const std::string& name, const std::string& text) {
-    const auto p = scratch() / name;
-    std::ofstream(p) << text;
-    return p;
-}
-
-// The number after "key": in `json` (NaN when the key is absent or its value is not a number).
-double json_value(const std::string& json, const std::string& key) {
-    const std::string needle = "\"" + key + "\":";
-    const auto at = json.find(needle);
-    if (at == std::string::npos) return std::nan("");
-    const char* start = json.c_str() + at + needle.size();
-    char* end = nullptr;
-    const double v = std::strtod(start, &end);
-    return end == start ? std::nan("") : v;
-}
 
 // The objects of the "results" array, each as its text (they hold no nested objects).
 std::vector<std::string> result_objects(const std::string& json) {
@@ -110,7 +67,7 @@ fs::path write_clustered_embeddings() {
         for (int d = 0; d < dims; ++d) text << ' ' << centres[i / 11][std::size_t(d)] + 0.3 * gaussian();
         text << '\n';
     }
-    return write_file("clustered.txt", text.str());
+    return write_text("clustered.txt", text.str());
 }
 
 std::string word_list_text(const std::vector<std::string>& words) {
@@ -146,7 +103,7 @@ TEST_CASE("lamina bridge retention keeps the structure of clustered embeddings a
           "[cli][bridge][retention]") {
     const auto embeddings = write_clustered_embeddings();
     // A comment, a blank line, a duplicate and a word the embeddings do not have.
-    const auto list = write_file("clustered_words.txt", "# three clusters\n\n" + word_list_text(clustered_words) +
+    const auto list = write_text("clustered_words.txt", "# three clusters\n\n" + word_list_text(clustered_words) +
                                                             "apple3\nnotaword\n");
     const auto r = run_lamina("bridge retention --words " + list.string() + " --embeddings " + embeddings.string() +
                               " --dims 16,64 --json");
@@ -187,9 +144,9 @@ TEST_CASE("lamina bridge retention keeps the structure of clustered embeddings a
 
 TEST_CASE("lamina bridge retention refuses bad input with exit 2 and says why", "[cli][bridge][retention]") {
     const auto embeddings = write_clustered_embeddings();
-    const auto list = write_file("bad_input_words.txt", word_list_text(clustered_words));
+    const auto list = write_text("bad_input_words.txt", word_list_text(clustered_words));
     const std::string good = " --embeddings " + embeddings.string();
-    const auto refused = [](const result& r, const std::string& why) {
+    const auto refused = [](const cli_result& r, const std::string& why) {
         INFO(r.out);
         INFO(r.err);
         CHECK(r.status == 2);
@@ -210,11 +167,11 @@ TEST_CASE("lamina bridge retention refuses bad input with exit 2 and says why", 
     refused(run_lamina("bridge retention --words " + list.string() + good + " --window 150"), "--window");
     refused(run_lamina("bridge retention --words " + list.string() + good + " --code best"), "--code");
     refused(run_lamina("bridge retention --words " + list.string() + good + " --drive rate"), "--drive");
-    const auto few = write_file("few_words.txt", "apple0\napple1\nriver0\nnotaword\n");
+    const auto few = write_text("few_words.txt", "apple0\napple1\nriver0\nnotaword\n");
     refused(run_lamina("bridge retention --words " + few.string() + good), "at least 12");
-    const auto empty = write_file("empty_list.txt", "# nothing\n\n");
+    const auto empty = write_text("empty_list.txt", "# nothing\n\n");
     refused(run_lamina("bridge retention --words " + empty.string() + good), "no words");
-    const auto garbage = write_file("garbage.txt", "apple0 1 2 3\nriver0 1 2\n");
+    const auto garbage = write_text("garbage.txt", "apple0 1 2 3\nriver0 1 2\n");
     refused(run_lamina("bridge retention --words " + list.string() + " --embeddings " + garbage.string()),
             "garbage.txt");
 }
@@ -228,7 +185,7 @@ TEST_CASE("lamina bridge retention meets the target on held-out wink words", "[c
     // 60 words ranked 2500-2559 among the alphabetic wink words: outside the fixed selection
     // (200-2199) and the [data] held-out list of test_retention (2200-2499), never used for tuning.
     const auto held_out = lamina::bridges::load_retention_words(wink, 2500, 60);
-    const auto list = write_file("held_out_words.txt", word_list_text(held_out.words().words()));
+    const auto list = write_text("held_out_words.txt", word_list_text(held_out.words().words()));
     const auto r = run_lamina("bridge retention --words " + list.string() + " --dims 50,300 --json");
     INFO(r.err);
     INFO(r.out);

@@ -1,5 +1,6 @@
 // The lamina command as a user meets it: exit codes, outputs, result files, interruption.
 #include "lamina/sim/result_file.hpp"
+#include "cli_harness.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -15,42 +16,9 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
+using namespace lamina::test;
 
 namespace {
-
-struct result {
-    int status;
-    std::string out, err;
-};
-
-fs::path scratch() {
-    static const fs::path dir = [] {
-        auto d = fs::temp_directory_path() / ("lamina_cli_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-result run_lamina(const std::string& args) {
-    const auto out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-    const std::string cmd = std::string(LAMINA_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
-}
-
-fs::path write_model(const std::string& name, const std::string& text) {
-    const auto p = scratch() / name;
-    std::ofstream(p) << text;
-    return p;
-}
 
 const char* small_model = R"([run]
 duration = 200.0
@@ -100,7 +68,7 @@ TEST_CASE("usage errors exit 2", "[cli]") {
 }
 
 TEST_CASE("lamina run writes a result file whose spikes match the summary", "[cli]") {
-    const auto model = write_model("small.toml", small_model);
+    const auto model = write_text("small.toml", small_model);
     const auto out = scratch() / "small.h5";
     fs::remove(out);
     const auto r = run_lamina("run " + model.string() + " --out " + out.string() + " --json");
@@ -141,7 +109,7 @@ TEST_CASE("lamina run writes a result file whose spikes match the summary", "[cl
 TEST_CASE("a malformed model file exits 2, names the problem and creates no output", "[cli]") {
     std::string bad = small_model;
     bad.replace(bad.find("indegree = 20"), 13, "indegree = 20\nweigth = 1");
-    const auto model = write_model("bad.toml", bad);
+    const auto model = write_text("bad.toml", bad);
     const auto out = scratch() / "bad.h5";
     fs::remove(out);
     const auto r = run_lamina("run " + model.string() + " --out " + out.string());
@@ -154,7 +122,7 @@ TEST_CASE("a malformed model file exits 2, names the problem and creates no outp
 }
 
 TEST_CASE("lamina check validates and estimates without running", "[cli]") {
-    const auto model = write_model("check.toml", small_model);
+    const auto model = write_text("check.toml", small_model);
     const auto r = run_lamina("check " + model.string());
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("200 neurons") && Catch::Contains("4000 synapses") &&
@@ -165,7 +133,7 @@ TEST_CASE("a network too large for memory is refused before building, with the e
     std::string huge = small_model;
     huge.replace(huge.find("size = 200"), 10, "size = 200000000");
     huge.replace(huge.find("indegree = 20"), 13, "indegree = 5000");
-    const auto model = write_model("huge.toml", huge);
+    const auto model = write_text("huge.toml", huge);
     const auto r = run_lamina("check " + model.string());
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("estimated") && Catch::Contains("GiB"));
@@ -177,7 +145,7 @@ TEST_CASE("a network too large for memory is refused before building, with the e
 TEST_CASE("SIGINT stops a run cleanly and leaves a readable file marked interrupted", "[cli]") {
     std::string long_model = small_model;
     long_model.replace(long_model.find("duration = 200.0"), 16, "duration = 10000000.0");
-    const auto model = write_model("long.toml", long_model);
+    const auto model = write_text("long.toml", long_model);
     const auto out = scratch() / "long.h5";
     fs::remove(out);
     const pid_t pid = fork();

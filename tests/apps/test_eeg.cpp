@@ -11,6 +11,7 @@
 #include "lamina/sim/hdf5_file.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/result_file.hpp"
+#include "cli_harness.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -27,54 +28,11 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
+using namespace lamina::test;
 using namespace lamina;
 namespace eeg = lamina::models::eeg;
 
 namespace {
-
-fs::path scratch() {
-    static const fs::path dir = [] {
-        auto d = fs::temp_directory_path() / ("lamina_eeg_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct result {
-    int status;
-    std::string out, err;
-};
-
-result run_lamina(const std::string& args, const std::string& env = "") {
-    const auto out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-    const std::string cmd =
-        env + " " + std::string(LAMINA_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
-}
-
-fs::path repository() {
-#ifdef LAMINA_SOURCE_DIR
-    return LAMINA_SOURCE_DIR;
-#else
-    return fs::path(__FILE__).parent_path().parent_path().parent_path();
-#endif
-}
-
-// A JSON number after "key": (the first occurrence), NaN for null or absence.
-double json_value(const std::string& json, const std::string& key) {
-    std::smatch m;
-    if (std::regex_search(json, m, std::regex("\"" + key + "\": (-?[0-9.eE+-]+)"))) return std::stod(m[1]);
-    return std::nan("");
-}
 
 // Worst |online - offline| / scale over samples.
 double worst_relative(const std::vector<double>& online, const std::vector<double>& offline,

@@ -7,6 +7,7 @@
 #include "lamina/models/mass/connectivity_prior.hpp"
 #include "lamina/sim/hdf5_file.hpp"
 #include "lamina/sim/result_file.hpp"
+#include "cli_harness.hpp"
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -22,32 +23,11 @@
 #include <variant>
 
 namespace fs = std::filesystem;
+using namespace lamina::test;
 using namespace lamina;
 namespace mass = lamina::models::mass;
 
 namespace {
-
-fs::path scratch() {
-    static const fs::path dir = [] {
-        auto d = fs::temp_directory_path() / ("lamina_matrix_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
-}
-
-fs::path write_text(const std::string& name, const std::string& text) {
-    const auto p = scratch() / name;
-    std::ofstream(p) << text;
-    return p;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // An HDF5 file with dense row-major matrices (each name -> rows x cols values).
 void write_matrices(const fs::path& p, const std::vector<std::pair<std::string, std::vector<double>>>& m,
@@ -58,32 +38,6 @@ void write_matrices(const fs::path& p, const std::vector<std::pair<std::string, 
         ds.append(values);
     }
     f.close();
-}
-
-struct result {
-    int status;
-    std::string out, err;
-};
-
-result run_lamina(const std::string& args) {
-    const auto out = scratch() / "stdout.txt", err = scratch() / "stderr.txt";
-    const std::string cmd = std::string(LAMINA_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
-}
-
-fs::path repository() {
-#ifdef LAMINA_SOURCE_DIR
-    return LAMINA_SOURCE_DIR;
-#else
-    return fs::path(__FILE__).parent_path().parent_path().parent_path();
-#endif
-}
-
-double json_value(const std::string& json, const std::string& key) {
-    std::smatch m;
-    if (std::regex_search(json, m, std::regex("\"" + key + "\": (-?[0-9.eE+-]+)"))) return std::stod(m[1]);
-    return std::nan("");
 }
 
 // Runs a model-file lattice for `steps` steps and returns everything it recorded.
