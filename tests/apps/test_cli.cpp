@@ -175,6 +175,13 @@ TEST_CASE("SIGINT stops a run cleanly and leaves a readable file marked interrup
 
 TEST_CASE("lamina bridge mnist prints ANN and SNN accuracy and the ledger as JSON", "[cli][bridge]") {
     CHECK(run_lamina("bridge").status == 2);
+    // Without the digits (a data directory that has none) it is bad input, named, exit 2.
+    const auto empty = scratch() / "no_data";
+    fs::create_directories(empty);
+    const auto missing = run_lamina("bridge mnist --json", "LAMINA_DATA_DIR=" + empty.string());
+    CHECK(missing.status == 2);
+    CHECK_THAT(missing.err, Catch::Contains("MNIST digits are not installed"));
+    CHECK(missing.out.empty());
     const auto r = run_lamina("bridge mnist --json --test-images 50");
     INFO(r.err);
     REQUIRE(r.status == 0);
