@@ -12,6 +12,7 @@
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/result_file.hpp"
 #include "cli_harness.hpp"
+#include "refusal.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -383,13 +384,7 @@ size = 10
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        try {
-            app::parse_model_text(c.text, "m.toml");
-            FAIL("accepted");
-        } catch (const app::model_file_error& e) {
-            INFO(e.what());
-            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
-        }
+        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     // Semantic refusals come from instantiate(), pointing at the proxy's table.
     const std::vector<bad_case> semantic{
@@ -403,13 +398,7 @@ size = 10
     for (const auto& c : semantic) {
         INFO(c.name);
         const auto d = app::parse_model_text(c.text, "m.toml");
-        try {
-            app::instantiate(d, {});
-            FAIL("accepted");
-        } catch (const app::model_file_error& e) {
-            INFO(e.what());
-            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
-        }
+        expect_refusal([&] { app::instantiate(d, {}); }, c.expect);
     }
     // A valid file: defaults.
     const auto d = app::parse_model_text(base + "[[proxies]]\ntype = \"lrws\"\npopulation = \"E\"\n[eeg]\nlead_field = [[2.0]]\n", "m.toml");
@@ -624,13 +613,7 @@ TEST_CASE("lattice: model-file keys are checked", "[eeg][lattice][modelfile]") {
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        try {
-            app::parse_model_text(c.text, "m.toml");
-            FAIL("accepted");
-        } catch (const app::model_file_error& e) {
-            INFO(e.what());
-            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
-        }
+        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     const std::vector<bad_case> semantic{
         {"unknown parameter", base + "params = { p_mena = 200.0 }\n",
@@ -642,13 +625,7 @@ TEST_CASE("lattice: model-file keys are checked", "[eeg][lattice][modelfile]") {
     for (const auto& c : semantic) {
         INFO(c.name);
         const auto d = app::parse_model_text(c.text, "m.toml");
-        try {
-            app::instantiate_lattice(d, {});
-            FAIL("accepted");
-        } catch (const app::model_file_error& e) {
-            INFO(e.what());
-            for (const auto& x : c.expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
-        }
+        expect_refusal([&] { app::instantiate_lattice(d, {}); }, c.expect);
     }
     const auto d = app::parse_model_text(base + "nodes = [3]\n[eeg]\nlead_field = [[1.0, -1.0]]\n", "m.toml");
     REQUIRE(d.lattice);

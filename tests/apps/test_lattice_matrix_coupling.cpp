@@ -8,6 +8,7 @@
 #include "lamina/sim/hdf5_file.hpp"
 #include "lamina/sim/result_file.hpp"
 #include "cli_harness.hpp"
+#include "refusal.hpp"
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -103,16 +104,6 @@ const std::string wc_inline = "strength = 1.5\ndiffusive = true\n"
 
 const std::vector<mass::connection> wc_connections{
     {0, 1, 2.0, 4.0}, {1, 0, 1.0, 2.5}, {1, 2, -0.5, 0.1}, {2, 0, 0.75, 10.0}, {2, 2, 0.3, 1.0}};
-
-void check_refused(const std::string& text, const std::vector<std::string>& expect, const std::string& path) {
-    try {
-        app::parse_model_text(text, path);
-        FAIL("accepted");
-    } catch (const app::model_file_error& e) {
-        INFO(e.what());
-        for (const auto& x : expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
-    }
-}
 
 } // namespace
 
@@ -309,7 +300,7 @@ TEST_CASE("matrix coupling: bad input is refused with its place in the file", "[
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        check_refused(c.text, c.expect, "m.toml");
+        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     // A prior whose mean is 0 needs no valid delay there, and an empty inline list is no coupling.
     CHECK_NOTHROW(app::parse_model_text(head + "prior = { mean = [[0, 1, 0], [0, 0, 0], [0, 0, 0]], "
