@@ -56,4 +56,14 @@ struct current_input_spec {
     }
 };
 
+// A constant current (pA) per neuron of `neurons` (all if empty): amplitudes_pA[i] for the i-th
+// listed neuron. For inputs computed outside the network, such as an embedding's population code,
+// and changed between runs with network::set_neuron_currents.
+struct neuron_currents_spec {
+    std::string name;
+    std::string target;
+    std::vector<std::uint32_t> neurons;
+    std::vector<double> amplitudes_pA;
+};
+
 } // namespace lamina::sim

@@ -20,6 +20,9 @@
 #include "lamina/sim/population.hpp"
 #include "lamina/sim/recorders.hpp"
 
+#include <span>
+#include <string_view>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -104,11 +107,13 @@ public:
     bool built() const noexcept { return built_; }
 
     // Simulation ---------------------------------------------------------------------------------
+    // Advances the network by `duration_ms` (rounded to whole steps). Runs can be chained: any
+    // sequence of runs gives bitwise the spikes, states, weights and signals of one run of the
+    // summed duration, whatever the thread count (the window schedule restarts where it stopped).
     void run(double duration_ms);
     void run_steps(std::int64_t steps);
-    // Delivers a neuromodulatory signal (e.g. dopamine) to plastic projection k now.
-    void modulate(std::size_t projection, double amount);
-    // Asks a running run() to stop at the next window boundary (safe from a signal handler).
+    // Asks a running run() to stop at the next window boundary (safe from a signal handler); the
+    // network stays consistent and can run on.
     void request_stop() noexcept { stop_requested_ = 1; }
     bool stopped_early() const noexcept { return stopped_early_; }
 
@@ -117,12 +122,68 @@ public:
     int threads() const noexcept { return threads_; }
     std::size_t shard_count() const noexcept { return shards_; }
 
+    // Live control: between runs ---------------------------------------------------------------
+    // Everything here takes effect from the current step on. What the built structure fixes
+    // (populations, projections, delays, recorders) cannot change; asking is an error.
+    //
+    // A model parameter of a whole population, checked like at build time: a refused value
+    // (parameter_error naming population and parameter) leaves the old one in place.
+    void set_parameter(std::size_t population, std::string_view name, double value);
+    // A state variable of every neuron of a population, in place (writable; valid as long as the
+    // network lives). Builds the network if needed.
+    std::span<double> state_values(std::size_t population, std::string_view variable);
+    // Sets a state variable of the neurons listed (all if empty) to `values` (one value for all,
+    // or one per listed neuron).
+    void set_state(std::size_t population, std::string_view variable, std::span<const std::uint32_t> neurons,
+                   std::span<const double> values);
+    // Stimuli. add_poisson_input, add_spike_generator, add_current_input and add_neuron_currents
+    // may also be called after build; the device acts from the current step on.
+    // Rate of Poisson input k from now on (0 stops it).
+    void set_poisson_rate(std::size_t poisson_input, double rate_hz);
+    // Amplitude of current input k from now on, replacing the rest of its schedule (0 stops it).
+    void set_current_amplitude(std::size_t current_input, double amplitude_pA);
+    // More spikes for spike generator k, at times (ms) after the current time.
+    void inject_spikes(std::size_t spike_generator, std::span<const double> times_ms);
+    // A constant current per neuron (e.g. a population code), changed with set_neuron_currents.
+    std::size_t add_neuron_currents(neuron_currents_spec spec);
+    void set_neuron_currents(std::size_t neuron_currents, std::span<const double> amplitudes_pA);
+    // Delivers a neuromodulatory signal (e.g. dopamine) to plastic projection k now.
+    void modulate(std::size_t projection, double amount);
+    // Plasticity of projection k off and on. While off the projection transmits its current weights
+    // unchanged, and spikes emitted while it is off enter neither weights nor traces; spikes in
+    // flight when it is switched keep the state they were emitted in.
+    void set_plasticity_enabled(std::size_t projection, bool enabled);
+    bool plasticity_enabled(std::size_t projection) const;
+    // Writes the weights of projection k in canonical order (as weights() returns them); a
+    // projection with one shared weight becomes one with a weight per synapse.
+    void set_weights(std::size_t projection, std::span<const float> weights);
+    // The spikes recorder r kept since the previous take (or the start); its memory is released.
+    spike_record take_spikes(std::size_t recorder);
+
+    // Checkpoints ------------------------------------------------------------------------------
+    // The description the network was made from (a model file's text and where it came from);
+    // stored in checkpoints so that they can be restored without the original file.
+    void set_description(std::string text, std::string origin);
+    const std::string& description() const noexcept { return description_; }
+    const std::string& description_origin() const noexcept { return description_origin_; }
+    // Writes the complete dynamic state (checkpoint.hpp describes the file) atomically: the file
+    // appears under `path` only when complete. Builds the network if needed.
+    void save_checkpoint(const std::string& path);
+    // Loads a checkpoint into a network made from the same description (any thread count); throws
+    // checkpoint_error when the file is not a lamina checkpoint, is damaged, has another format
+    // version or belongs to another network. Continuing gives bitwise the results of never
+    // having stopped.
+    void load_checkpoint(const std::string& path);
+
     // Access -------------------------------------------------------------------------------------
     std::size_t population_count() const noexcept { return populations_.size(); }
     population& population_at(std::size_t i) { return *populations_.at(i); }
     const population& population_at(std::size_t i) const { return *populations_.at(i); }
     population& find_population(const std::string& name);
     const std::vector<projection>& projections() const noexcept { return projections_; }
+    // The plasticity state of projection k: its rule's instance, created at build from the
+    // specification's prototype (throws sim::error before build or for a static projection).
+    const sim::plasticity& plasticity_of(std::size_t projection) const;
     const build_statistics& statistics() const noexcept { return stats_; }
     // Total spikes per population since the start.
     const std::vector<std::uint64_t>& spike_counts() const noexcept { return spike_counts_; }
@@ -184,6 +245,8 @@ private:
     bool stopped_early_ = false;
     volatile int stop_requested_ = 0;
     recording_sink* sink_ = nullptr;
+    std::string description_;
+    std::string description_origin_;
 };
 
 } // namespace lamina::sim
