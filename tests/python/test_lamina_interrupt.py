@@ -1,0 +1,53 @@
+"""Ctrl-C during a run: KeyboardInterrupt at the next window, and the network runs on."""
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from networks import brunel
+
+
+def test_sigint_during_a_run_raises_keyboard_interrupt_and_leaves_the_network_usable():
+    net = brunel(n_e=2000, n_i=500)
+    net.run(1.0)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        net.run(1_000_000.0)  # hours of work: only the interrupt ends it
+    timer.join()
+    assert time.monotonic() - started < 30.0
+    stopped = net.time
+    assert 1.0 < stopped < 1_000_000.0
+    assert net.spikes("E").times.max() <= stopped + 1e-9
+    net.run(10.0)
+    assert net.time == pytest.approx(stopped + 10.0)
+    # Python's own handler is back: a Ctrl-C outside a run is an ordinary KeyboardInterrupt.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5.0)
+
+
+def test_runs_from_other_threads_release_the_gil():
+    net = brunel(n_e=2000, n_i=500)
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.005)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    started = time.monotonic()
+    net.run(300.0)
+    elapsed = time.monotonic() - started
+    stop.set()
+    counter.join()
+    during = [t for t in ticks if started < t < started + elapsed]
+    # With the GIL held the counter could not tick at all during the run.
+    assert elapsed > 0.2 and len(during) > 0.3 * elapsed / 0.005
