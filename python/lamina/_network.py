@@ -258,16 +258,18 @@ class Network:
             return _toml.table("populations." + _toml.key(entry["name"]), body)
         return _toml.table(section, entry, array=True)
 
-    def _instantiate(self, text):
+    def _instantiate(self, text, generated=None):
+        # Line numbers only for a model file as written; tables added from Python are named by key.
+        generated = self._base_text is None if generated is None else generated
         return _lamina.network_from_text(text, self._origin, threads=self._threads, seed=self._seed,
-                                         generated=self._base_text is None)
+                                         generated=generated)
 
     def _add(self, section, entry):
         """Adds a table after the reader has accepted the description with it (ValueError if not)."""
         entry = {k: v for k, v in entry.items() if v is not None}
         self._added.append((section, entry))
         try:
-            self._instantiate(self.model_text)
+            self._instantiate(self.model_text, generated=True)
         except BaseException:
             self._added.pop()
             raise

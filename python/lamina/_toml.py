@@ -42,6 +42,11 @@ def value(v):
     if isinstance(v, np.ndarray):
         if v.ndim != 1:
             raise ValueError(f"expected a one-dimensional array, got shape {v.shape}")
+        # Large index and weight arrays (explicit projections) are written without a call per entry.
+        if np.issubdtype(v.dtype, np.integer):
+            return "[" + ", ".join(map(str, v.tolist())) + "]"
+        if np.issubdtype(v.dtype, np.floating) and np.isfinite(v).all():
+            return "[" + ", ".join(map(repr, v.astype(np.float64).tolist())) + "]"
         return "[" + ", ".join(value(x) for x in v.tolist()) + "]"
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(value(x) for x in v) + "]"
