@@ -11,6 +11,8 @@
 """
 
 from . import _lamina
+
+__version__ = _lamina.version
 from ._lamina import CheckpointError
 from ._network import (Network, Population, Projection, Rates, Recorder, Signal, Spikes, States, Stimulus,
                        WeightSamples, _adopt)

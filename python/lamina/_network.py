@@ -202,7 +202,6 @@ class Recorder:
         return Spikes(d["times"], d["neurons"])
 
 
-_RECORDER_TYPES = {"spikes": "spikes", "state": "state", "rate": "rate", "weights": "weights"}
 _STIMULUS_KINDS = {"poisson": "poisson", "spike_generator": "spike_generator", "dc": "current",
                    "step_current": "current"}
 
@@ -234,6 +233,10 @@ class Network:
         self.projections = []
         self.stimuli = {}
         self.recorders = {}
+
+    def __repr__(self):
+        pops = ", ".join(f"{p.name}: {p.size} {p.model}" for p in self.populations.values())
+        return f"Network({pops}; {len(self.projections)} projections, t = {self.time} ms)"
 
     # The description ----------------------------------------------------------------------------
 
@@ -285,13 +288,17 @@ class Network:
         """The engine's network, created from the description on first use."""
         if self._engine is None:
             engine = self._instantiate(self.model_text)
+            # The engine numbers populations in the reader's order (by name), not in call order.
+            order = [engine.population_info(q)["name"] for q in range(engine.population_count)]
+            for q, name in enumerate(order):
+                self.populations[name].index = q
             for record in self._live:
                 self._replay(engine, record)
             # Without spike, state and rate recorders the reader records every population's
-            # spikes (compose.cpp, as `lamina run` does): handles for those.
+            # spikes (compose.cpp, as `lamina run` does), in its population order: handles for those.
             names = engine.recorder_names("spikes")
             for r in range(self._counts["spikes"], len(names)):
-                self.recorders.setdefault(names[r], Recorder(self, "spikes", r, names[r], list(self.populations)[r]))
+                self.recorders.setdefault(names[r], Recorder(self, "spikes", r, names[r], order[r]))
                 self._counts["spikes"] += 1
             self._engine = engine
         return self._engine
@@ -326,7 +333,7 @@ class Network:
         self._add("populations", {"name": str(name), "model": model, "size": int(size),
                                   "params": dict(params) if params else None,
                                   "initial": dict(initial) if initial else None})
-        p = Population(self, len(self.populations), str(name), model, int(size))
+        p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p
         return p
 

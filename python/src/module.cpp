@@ -429,6 +429,7 @@ void bind_errors(py::module_& m) {
 
 PYBIND11_MODULE(_lamina, m) {
     m.doc() = "lamina's engine; use the package `lamina` (docs/python.md)";
+    m.attr("version") = LAMINA_VERSION;
     bind_errors(m);
     bind_network(m);
     bind_functions(m);

@@ -110,3 +110,16 @@ def test_the_module_is_found_without_environment_variables(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].endswith(os.path.join("build", "python", "lamina", "__init__.py"))
     assert "lif_psc_delta" in r.stdout
+
+
+def test_handles_follow_the_engines_population_order_not_the_call_order():
+    # The reader orders populations by name; handles made in another order must still find theirs.
+    net = lamina.Network(dt=0.1, seed=1, threads=1)
+    Z = net.population("Z", "lif_psc_delta", 3, params=LIF)
+    A = net.population("A", "lif_psc_delta", 5, params=LIF)
+    net.dc(Z, 300.0)
+    net.run(50.0)
+    assert (Z.index, A.index) == (1, 0)
+    assert Z.statistics()["spikes"] > 0 and A.statistics()["spikes"] == 0
+    assert net.spikes("Z").neurons.max() == 2 and net.spikes("A").times.size == 0
+    assert Z.parameter("V_th") == 20.0 and A.size == 5
