@@ -8,8 +8,15 @@
 // works. Once sim/ defines it the same reference resolves to the definition (the module links
 // lamina::sim as a whole archive, so a definition in any of its objects is found).
 // Every translation unit that calls one of these functions must include this header.
+#include "lamina/sim/checkpoint.hpp"
+#include "lamina/sim/network.hpp"
+
+#include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace engine_pending {
@@ -47,6 +54,33 @@ LAMINA_PENDING(set_plasticity_enabled, "_ZN6lamina3sim7network22set_plasticity_e
 LAMINA_PENDING(set_state, "_ZN6lamina3sim7network9set_stateEmSt17basic_string_viewIcSt11char_traitsIcEESt4spanIKjLm18446744073709551615EES6_IKdLm18446744073709551615EE")
 LAMINA_PENDING(plasticity_enabled, "_ZNK6lamina3sim7network18plasticity_enabledEm")
 #undef LAMINA_PENDING
+
+// The names above are of these signatures: if network.hpp changes one, this fails to compile
+// instead of a stale name reporting an implemented function as missing.
+namespace signatures {
+using lamina::sim::network;
+using idx = std::size_t;
+template <class A, class B>
+inline constexpr bool same = std::is_same_v<A, B>;
+static_assert(same<decltype(&lamina::sim::read_checkpoint_header),
+                   lamina::sim::checkpoint_header (*)(const std::string&)>);
+static_assert(same<decltype(&network::set_weights), void (network::*)(idx, std::span<const float>)>);
+static_assert(same<decltype(&network::take_spikes), lamina::sim::spike_record (network::*)(idx)>);
+static_assert(same<decltype(&network::state_values), std::span<double> (network::*)(idx, std::string_view)>);
+static_assert(same<decltype(&network::inject_spikes), void (network::*)(idx, std::span<const double>)>);
+static_assert(same<decltype(&network::set_parameter), void (network::*)(idx, std::string_view, double)>);
+static_assert(same<decltype(&network::load_checkpoint), void (network::*)(const std::string&)>);
+static_assert(same<decltype(&network::save_checkpoint), void (network::*)(const std::string&)>);
+static_assert(same<decltype(&network::set_description), void (network::*)(std::string, std::string)>);
+static_assert(same<decltype(&network::set_poisson_rate), void (network::*)(idx, double)>);
+static_assert(same<decltype(&network::add_neuron_currents), idx (network::*)(lamina::sim::neuron_currents_spec)>);
+static_assert(same<decltype(&network::set_neuron_currents), void (network::*)(idx, std::span<const double>)>);
+static_assert(same<decltype(&network::set_current_amplitude), void (network::*)(idx, double)>);
+static_assert(same<decltype(&network::set_plasticity_enabled), void (network::*)(idx, bool)>);
+static_assert(same<decltype(&network::set_state), void (network::*)(idx, std::string_view, std::span<const std::uint32_t>,
+                                                                     std::span<const double>)>);
+static_assert(same<decltype(&network::plasticity_enabled), bool (network::*)(idx) const>);
+} // namespace signatures
 
 inline constexpr entry all[] = {read_checkpoint_header, set_weights, take_spikes, state_values, inject_spikes,
                                 set_parameter, load_checkpoint, save_checkpoint, set_description, set_poisson_rate,
