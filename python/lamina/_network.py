@@ -8,6 +8,7 @@ carry the description that rebuilds it.
 """
 
 import json
+import threading
 import tomllib
 from collections import namedtuple
 
@@ -226,6 +227,7 @@ class Network:
         self._added = []        # (section, entry) in call order: the tables this object added
         self._live = []         # live records (see _LIVE_PREFIX)
         self._engine = None
+        self._running = None    # the thread running the network, while it runs
         self.duration = None    # [run] duration of a loaded model file (ms)
         self._counts = {"poisson": 0, "spike_generator": 0, "current": 0, "neuron_currents": 0, "stimuli": 0,
                         "spikes": 0, "state": 0, "rate": 0, "weights": 0, "signal": 0}
@@ -286,6 +288,9 @@ class Network:
 
     def _engine_now(self):
         """The engine's network, created from the description on first use."""
+        if self._running is not None:
+            # The engine is not safe to touch while it runs (it runs without the GIL).
+            raise RuntimeError("the network is running (in another thread); wait for run() to return")
         if self._engine is None:
             engine = self._instantiate(self.model_text)
             # The engine numbers populations in the reader's order (by name), not in call order.
@@ -512,7 +517,12 @@ class Network:
     def run(self, duration):
         """Advances the network by `duration` ms. The GIL is released; Ctrl-C stops the run at the
         next min-delay window and raises KeyboardInterrupt, with the network able to run on."""
-        self._engine_now().run(float(duration))
+        engine = self._engine_now()
+        self._running = threading.get_ident()
+        try:
+            engine.run(float(duration))
+        finally:
+            self._running = None
 
     @property
     def dt(self):

@@ -55,3 +55,23 @@ def test_runs_from_other_threads_release_the_gil():
     # With the GIL held the counter could not tick during the run; free, it ticks every 5 ms or so
     # (at least 10 of about 100 even on a loaded machine).
     assert elapsed > 0.2 and len(during) >= 10
+
+
+def test_a_running_network_refuses_other_threads():
+    net = brunel(n_e=2000, n_i=500)
+    net.run(1.0)
+    runner = threading.Thread(target=net.run, args=(1000.0,))
+    runner.start()
+    time.sleep(0.05)
+    refused = None
+    if runner.is_alive():
+        try:
+            net.run(1.0)
+        except RuntimeError as e:
+            refused = str(e)
+    runner.join()
+    if refused is None:
+        pytest.skip("the run ended before the second thread asked")  # a very fast machine
+    assert "running" in refused
+    net.run(1.0)  # usable again
+    assert net.time == pytest.approx(1002.0)
