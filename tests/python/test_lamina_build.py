@@ -123,3 +123,23 @@ def test_handles_follow_the_engines_population_order_not_the_call_order():
     assert Z.statistics()["spikes"] > 0 and A.statistics()["spikes"] == 0
     assert net.spikes("Z").neurons.max() == 2 and net.spikes("A").times.size == 0
     assert Z.parameter("V_th") == 20.0 and A.size == 5
+
+
+def test_distributions_are_the_model_files():
+    net = lamina.Network(dt=0.1, seed=4, threads=1)
+    E = net.population("E", "lif_psc_delta", 200)
+    p = net.connect(E, E, "fixed_indegree", indegree=50, weight=lamina.normal(0.1, 0.05, min=0.05, max=0.12),
+                    delay=lamina.uniform(1.0, 3.0))
+    w, d = p.weights, p.synapses()["delay"]
+    assert w.size == 10_000 and w.min() >= 0.05 and w.max() <= 0.12 and np.unique(w).size > 1000
+    assert d.min() >= 1.0 and d.max() <= 3.0 and np.allclose(d * 10, np.round(d * 10))  # on the grid
+    assert lamina.lognormal(0.0, 1.0, max=5.0) == {"dist": "lognormal", "mu": 0.0, "sigma": 1.0, "max": 5.0}
+    assert lamina.constant(2.0) == {"dist": "constant", "value": 2.0}
+
+
+def test_the_builtin_models_and_rules_are_listed():
+    models = lamina.models()
+    assert models["lif_psc_delta"]["parameters"]["tau_m"] == 10.0
+    assert models["lif_cond_exp"]["state_variables"] == ["V_m", "g_ex", "g_in"]
+    assert models["adex"]["ports"] == ["excitatory", "inhibitory"]
+    assert {"stdp_pair", "reward_stdp", "vogels_istdp"} <= set(lamina.plasticity_rules())
