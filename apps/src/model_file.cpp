@@ -1218,14 +1218,15 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
         auto& spec = projections.at(pd.projection);
         const std::string object = "projection '" + spec.name + "'";
         try {
-            spec.plasticity = reg.plasticity.create(pd.rule, pd.short_term, object);
+            auto rule = reg.plasticity.create(pd.rule, pd.short_term, object);
             for (const auto& [k, v] : pd.parameters) {
                 try {
-                    spec.plasticity->set_parameter(k, v, object);
+                    rule->set_parameter(k, v, object);
                 } catch (const sim::parameter_error& e) {
                     report(e);
                 }
             }
+            spec.plasticity = std::move(rule);
         } catch (const sim::parameter_error& e) {
             report(e);
         }
