@@ -166,15 +166,19 @@ std::optional<std::string> reader::choice(const toml::table& t, std::string_view
     return std::nullopt;
 }
 
+const toml::array* reader::array(const toml::table& t, std::string_view key, const std::string& path, bool required,
+                                source_location where, std::string_view elements) {
+    const toml::node* n = get(t, key, path, required, where);
+    if (!n) return nullptr;
+    const toml::array* a = n->as_array();
+    if (!a) error(*n, join(path, key), "must be an array of " + std::string(elements) + ", got " + type_name(*n));
+    return a;
+}
+
 std::optional<std::vector<double>> reader::numbers(const toml::table& t, std::string_view key, const std::string& path,
                                                    bool required, source_location where) {
-    const toml::node* n = get(t, key, path, required, where);
-    if (!n) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (!a) {
-        error(*n, join(path, key), std::string("must be an array of numbers, got ") + type_name(*n));
-        return std::nullopt;
-    }
+    const toml::array* a = array(t, key, path, required, where, "numbers");
+    if (!a) return std::nullopt;
     std::vector<double> out;
     for (std::size_t i = 0; i < a->size(); ++i) {
         const auto& e = *a->get(i);
@@ -192,13 +196,8 @@ std::optional<std::vector<double>> reader::numbers(const toml::table& t, std::st
 std::optional<std::vector<std::uint32_t>> reader::indices(const toml::table& t, std::string_view key,
                                                           const std::string& path, bool required,
                                                           source_location where) {
-    const toml::node* n = get(t, key, path, required, where);
-    if (!n) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (!a) {
-        error(*n, join(path, key), std::string("must be an array of neuron indices, got ") + type_name(*n));
-        return std::nullopt;
-    }
+    const toml::array* a = array(t, key, path, required, where, "neuron indices");
+    if (!a) return std::nullopt;
     std::vector<std::uint32_t> out;
     for (std::size_t i = 0; i < a->size(); ++i) {
         const auto& e = *a->get(i);
@@ -215,13 +214,8 @@ std::optional<std::vector<std::uint32_t>> reader::indices(const toml::table& t, 
 std::optional<std::vector<std::string>> reader::strings(const toml::table& t, std::string_view key,
                                                         const std::string& path, bool required,
                                                         source_location where) {
-    const toml::node* n = get(t, key, path, required, where);
-    if (!n) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (!a) {
-        error(*n, join(path, key), std::string("must be an array of strings, got ") + type_name(*n));
-        return std::nullopt;
-    }
+    const toml::array* a = array(t, key, path, required, where, "strings");
+    if (!a) return std::nullopt;
     std::vector<std::string> out;
     for (std::size_t i = 0; i < a->size(); ++i) {
         const auto& e = *a->get(i);

@@ -54,6 +54,9 @@ public:
                                       std::initializer_list<std::string_view> choices);
     std::optional<std::string> choice(const toml::table& t, std::string_view key, const std::string& path,
                                       bool required, source_location where, const std::vector<std::string_view>& choices);
+    // The array at `key`; nullptr if it is missing or not an array ("must be an array of <elements>").
+    const toml::array* array(const toml::table& t, std::string_view key, const std::string& path, bool required,
+                             source_location where, std::string_view elements);
     std::optional<std::vector<double>> numbers(const toml::table& t, std::string_view key, const std::string& path,
                                                bool required, source_location where);
     std::optional<std::vector<std::uint32_t>> indices(const toml::table& t, std::string_view key,
