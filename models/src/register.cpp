@@ -1,5 +1,8 @@
 #include "lamina/models/register.hpp"
 
+#include "lamina/models/mass/jansen_rit.hpp"
+#include "lamina/models/mass/linear_oscillator.hpp"
+#include "lamina/models/mass/wilson_cowan.hpp"
 #include "lamina/models/neuron/adex.hpp"
 #include "lamina/models/neuron/izhikevich.hpp"
 #include "lamina/models/neuron/lif_cond_exp.hpp"
@@ -14,6 +17,12 @@ void register_builtin(sim::model_registry& registry) {
     registry.add<lif_cond_exp>();
     registry.add<adex>();
     registry.add<izhikevich>();
+}
+
+void register_builtin_masses(mass::mass_registry& registry) {
+    registry.add<mass::jansen_rit>();
+    registry.add<mass::wilson_cowan>();
+    registry.add<mass::linear_oscillator>();
 }
 
 } // namespace lamina::models

@@ -1,12 +1,11 @@
 // The one file of the Python module that uses the model-file reader (see compose.hpp).
 #include "compose.hpp"
-#include "engine_pending.hpp"
 
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/model_file.hpp"
 
 namespace lamina::python {
 
-namespace mf = lamina::app;
+namespace mf = lamina::compose;
 
 namespace {
 
@@ -37,7 +36,7 @@ std::unique_ptr<sim::network> network_from_text(const std::string& text, const s
         o.threads = options.threads;
         o.seed = options.seed;
         auto net = mf::instantiate(d, o);
-        if (engine_pending::set_description.address) net->set_description(text, origin);
+        net->set_description(text, origin);
         return net;
     } catch (const mf::model_file_error& e) {
         throw description_error(describe(e, options.generated));

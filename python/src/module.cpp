@@ -3,7 +3,6 @@
 // the network's methods with numpy in and out, the run loop without the GIL and with Ctrl-C, and
 // the translation of lamina's exceptions.
 #include "compose.hpp"
-#include "engine_pending.hpp"
 
 #include "lamina/sim/checkpoint.hpp"
 #include "lamina/sim/error.hpp"
@@ -130,7 +129,6 @@ void bind_network(py::module_& m) {
         .def_property_readonly("description", &network::description)
         .def_property_readonly("description_origin", &network::description_origin)
         .def("set_description", [](network& n, std::string text, std::string origin) {
-            engine_pending::require(engine_pending::set_description);
             n.set_description(std::move(text), std::move(origin));
         })
         .def("build", [](network& n) {
@@ -182,18 +180,15 @@ void bind_network(py::module_& m) {
             return d;
         })
         .def("set_parameter", [](network& n, std::size_t q, const std::string& name, double value) {
-            engine_pending::require(engine_pending::set_parameter);
             n.set_parameter(q, name, value);
         })
         // A writable numpy view of the engine's own array; it keeps the network alive.
         .def("state", [](py::object self, std::size_t q, const std::string& variable) {
-            engine_pending::require(engine_pending::state_values);
             auto values = self.cast<network&>().state_values(q, variable);
             return py::array_t<double>({values.size()}, {sizeof(double)}, values.data(), self);
         })
         .def("set_state", [](network& n, std::size_t q, const std::string& variable, const index_array& neurons,
                              const double_array& values) {
-            engine_pending::require(engine_pending::set_state);
             n.set_state(q, variable, view(neurons), view(values));
         })
         .def("population_statistics", [](const network& n, std::size_t q) {
@@ -227,25 +222,20 @@ void bind_network(py::module_& m) {
         })
         .def("add_neuron_currents", [](network& n, std::string name, std::string target, const index_array& neurons,
                                        const double_array& amplitudes) {
-            engine_pending::require(engine_pending::add_neuron_currents);
             lamina::sim::neuron_currents_spec s{std::move(name), std::move(target), to_vector(neurons),
                                                 to_vector(amplitudes)};
             return n.add_neuron_currents(std::move(s));
         })
         .def("set_poisson_rate", [](network& n, std::size_t k, double rate) {
-            engine_pending::require(engine_pending::set_poisson_rate);
             n.set_poisson_rate(k, rate);
         })
         .def("set_current_amplitude", [](network& n, std::size_t k, double amplitude) {
-            engine_pending::require(engine_pending::set_current_amplitude);
             n.set_current_amplitude(k, amplitude);
         })
         .def("inject_spikes", [](network& n, std::size_t k, const double_array& times) {
-            engine_pending::require(engine_pending::inject_spikes);
             n.inject_spikes(k, view(times));
         })
         .def("set_neuron_currents", [](network& n, std::size_t k, const double_array& amplitudes) {
-            engine_pending::require(engine_pending::set_neuron_currents);
             n.set_neuron_currents(k, view(amplitudes));
         });
 
@@ -258,7 +248,6 @@ void bind_network(py::module_& m) {
         .def("projection_index", &network::projection_index)
         .def("weights", [](const network& n, std::size_t k) { return to_numpy(n.weights(k)); })
         .def("set_weights", [](network& n, std::size_t k, const float_array& w) {
-            engine_pending::require(engine_pending::set_weights);
             n.set_weights(k, view(w));
         })
         .def("synapses", [](const network& n, std::size_t k) {
@@ -272,11 +261,9 @@ void bind_network(py::module_& m) {
         })
         .def("modulate", &network::modulate)
         .def("set_plasticity_enabled", [](network& n, std::size_t k, bool on) {
-            engine_pending::require(engine_pending::set_plasticity_enabled);
             n.set_plasticity_enabled(k, on);
         })
         .def("plasticity_enabled", [](const network& n, std::size_t k) {
-            engine_pending::require(engine_pending::plasticity_enabled);
             return n.plasticity_enabled(k);
         });
 
@@ -299,7 +286,6 @@ void bind_network(py::module_& m) {
      })
         .def("spikes", [](const network& n, std::size_t r) { return spikes_dict(n.spikes(r)); })
         .def("take_spikes", [](network& n, std::size_t r) {
-            engine_pending::require(engine_pending::take_spikes);
             auto rec = n.take_spikes(r);
             py::dict d;
             d["times"] = to_numpy(std::move(rec.times_ms));
@@ -348,12 +334,10 @@ void bind_network(py::module_& m) {
 
     // Checkpoints: the file is written and read without the GIL (large networks take seconds).
     c.def("save_checkpoint", [](network& n, const std::string& path) {
-         engine_pending::require(engine_pending::save_checkpoint);
          py::gil_scoped_release unlocked;
          n.save_checkpoint(path);
      })
         .def("load_checkpoint", [](network& n, const std::string& path) {
-            engine_pending::require(engine_pending::load_checkpoint);
             py::gil_scoped_release unlocked;
             n.load_checkpoint(path);
         });
@@ -370,7 +354,6 @@ void bind_functions(py::module_& m) {
         py::arg("generated") = false,
         "Creates the network of a model file's text (not yet built); ValueError lists every problem.");
     m.def("read_checkpoint_header", [](const std::string& path) {
-        engine_pending::require(engine_pending::read_checkpoint_header);
         const auto h = lamina::sim::read_checkpoint_header(path);
         py::dict d;
         d["format_version"] = h.format_version;
@@ -398,8 +381,6 @@ void bind_functions(py::module_& m) {
     });
     m.def("plasticity_rules", &lamina::python::builtin_plasticity_rules);
     m.def("short_term_models", &lamina::python::builtin_short_term_models);
-    m.def("engine_pending", &engine_pending::missing,
-          "Names of engine functions this build of lamina does not implement yet.");
 }
 
 void bind_errors(py::module_& m) {
@@ -417,8 +398,6 @@ void bind_errors(py::module_& m) {
             PyErr_SetString(PyExc_ValueError, e.what());
         } catch (const lamina::sim::capacity_error& e) {
             PyErr_SetString(PyExc_MemoryError, e.what());
-        } catch (const engine_pending::not_implemented& e) {
-            PyErr_SetString(PyExc_NotImplementedError, e.what());
         } catch (const lamina::sim::error& e) {
             PyErr_SetString(PyExc_RuntimeError, e.what());
         }

@@ -52,6 +52,29 @@ void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint3
     ring_.assign(ring_slots * ports().size() * size_, 0.0);
 }
 
+void population::save_state(state_block& out) const {
+    for (auto n : parameter_names()) out.f64["parameter." + std::string(n)] = {parameter(n)};
+    const auto names = state_names();
+    for (std::size_t v = 0; v < names.size(); ++v) out.f64["state." + std::string(names[v])] = state_[v];
+    out.i64["refractory"] = std::vector<std::int64_t>(refractory_.begin(), refractory_.end());
+    out.f64["ring"] = ring_;
+}
+
+void population::load_state(const state_block& in, double dt) {
+    const std::string owner = "population '" + name_ + "'";
+    for (auto n : parameter_names())
+        set_parameter(n, in.doubles(owner, "parameter." + std::string(n), 1)[0]);
+    lower(dt);
+    const auto names = state_names();
+    std::vector<const std::vector<double>*> values;
+    for (std::size_t v = 0; v < names.size(); ++v) values.push_back(&in.doubles(owner, "state." + std::string(names[v]), size_));
+    const auto& refractory = in.integers(owner, "refractory", size_);
+    const auto& ring = in.doubles(owner, "ring", ring_.size());
+    for (std::size_t v = 0; v < names.size(); ++v) state_[v] = *values[v];
+    std::copy(refractory.begin(), refractory.end(), refractory_.begin());
+    ring_ = ring;
+}
+
 std::size_t population::memory_bytes() const noexcept {
     std::size_t b = 0;
     for (const auto& s : state_) b += s.capacity() * sizeof(double);

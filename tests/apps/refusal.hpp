@@ -1,7 +1,7 @@
 #pragma once
-// A model-file check that must refuse: `attempt` has to throw app::model_file_error, and its
+// A model-file check that must refuse: `attempt` has to throw compose::model_file_error, and its
 // message has to contain every expected piece (file:line:column, key, what is allowed).
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/model_file.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -14,7 +14,7 @@ void expect_refusal(Attempt&& attempt, const std::vector<std::string>& expect) {
     try {
         attempt();
         FAIL("accepted");
-    } catch (const app::model_file_error& e) {
+    } catch (const compose::model_file_error& e) {
         INFO(e.what());
         for (const auto& x : expect) CHECK_THAT(std::string(e.what()), Catch::Contains(x));
     }

@@ -3,7 +3,7 @@
 // result file by `lamina run`; `lamina spectrum` recovers a known spectrum and writes /spectra; and
 // the Alzheimer E/I sweep (examples/ei_sweep) changes its spectrum in the same direction for every
 // seed.
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/lattice_run.hpp"
 #include "lamina/models/eeg/proxies.hpp"
 #include "lamina/models/eeg/signal_spectrum.hpp"
 #include "lamina/models/neuron/lif_cond_exp.hpp"
@@ -333,7 +333,7 @@ lead_field = [[1.0, 0.0], [0.5, -0.25], [2e-3, 1e-2]]
     const auto& b = c.signals.at("currents_I").data.values;
     REQUIRE(a.size() == 400);
     REQUIRE(b.size() == 400);
-    const auto expected = eeg::apply_lead_field(*app::lead_field_of(app::load_model_file(model.string())),
+    const auto expected = eeg::apply_lead_field(*compose::lead_field_of(compose::load_model_file(model.string())),
                                                 std::vector<std::vector<double>>{a, b});
     CHECK(c.signals.at("Fz").data.values == expected[0]);
     CHECK(c.signals.at("Cz").data.values == expected[1]);
@@ -384,7 +384,7 @@ size = 10
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
+        expect_refusal([&] { compose::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     // Semantic refusals come from instantiate(), pointing at the proxy's table.
     const std::vector<bad_case> semantic{
@@ -397,18 +397,18 @@ size = 10
     };
     for (const auto& c : semantic) {
         INFO(c.name);
-        const auto d = app::parse_model_text(c.text, "m.toml");
-        expect_refusal([&] { app::instantiate(d, {}); }, c.expect);
+        const auto d = compose::parse_model_text(c.text, "m.toml");
+        expect_refusal([&] { compose::instantiate(d, {}); }, c.expect);
     }
     // A valid file: defaults.
-    const auto d = app::parse_model_text(base + "[[proxies]]\ntype = \"lrws\"\npopulation = \"E\"\n[eeg]\nlead_field = [[2.0]]\n", "m.toml");
+    const auto d = compose::parse_model_text(base + "[[proxies]]\ntype = \"lrws\"\npopulation = \"E\"\n[eeg]\nlead_field = [[2.0]]\n", "m.toml");
     REQUIRE(d.proxies.size() == 1);
     CHECK(d.proxies[0].name == "lrws_E");
     CHECK(d.proxies[0].interval_ms == 1.0);
     REQUIRE(d.eeg);
     CHECK(d.eeg->electrodes == std::vector<std::string>{"E1"});
     CHECK(d.eeg->sources == std::vector<std::string>{"lrws_E"});
-    auto net = app::instantiate(d, {});
+    auto net = compose::instantiate(d, {});
     CHECK(net->signal_recorder_count() == 1);
     CHECK(net->signal_recorder_name(0) == "lrws_E");
 }
@@ -580,7 +580,7 @@ TEST_CASE("lattice: examples/jansen_rit.toml runs, records its mean and electrod
     CHECK(mean.times_ms.front() == Approx(1.0));
     CHECK(c.signals.at("sheet").population == "lattice");
     const auto expected = eeg::apply_lead_field(
-        *app::lead_field_of(app::load_model_file(model.string())),
+        *compose::lead_field_of(compose::load_model_file(model.string())),
         std::vector<std::vector<double>>{mean.values, c.signals.at("sheet_node0").data.values,
                                          c.signals.at("sheet_node136").data.values});
     CHECK(c.signals.at("Cz").data.values == expected[0]);
@@ -613,7 +613,7 @@ TEST_CASE("lattice: model-file keys are checked", "[eeg][lattice][modelfile]") {
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
+        expect_refusal([&] { compose::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     const std::vector<bad_case> semantic{
         {"unknown parameter", base + "params = { p_mena = 200.0 }\n",
@@ -624,13 +624,13 @@ TEST_CASE("lattice: model-file keys are checked", "[eeg][lattice][modelfile]") {
     };
     for (const auto& c : semantic) {
         INFO(c.name);
-        const auto d = app::parse_model_text(c.text, "m.toml");
-        expect_refusal([&] { app::instantiate_lattice(d, {}); }, c.expect);
+        const auto d = compose::parse_model_text(c.text, "m.toml");
+        expect_refusal([&] { compose::instantiate_lattice(d, {}); }, c.expect);
     }
-    const auto d = app::parse_model_text(base + "nodes = [3]\n[eeg]\nlead_field = [[1.0, -1.0]]\n", "m.toml");
+    const auto d = compose::parse_model_text(base + "nodes = [3]\n[eeg]\nlead_field = [[1.0, -1.0]]\n", "m.toml");
     REQUIRE(d.lattice);
     CHECK(d.eeg->sources == std::vector<std::string>{"lattice", "lattice_node3"});
-    auto lat = app::instantiate_lattice(d, {});
+    auto lat = compose::instantiate_lattice(d, {});
     lat->step(20);
     const auto rec = lat->take_recording();
     CHECK(rec.samples() == 2);
@@ -651,17 +651,17 @@ struct sweep_point {
 // examples/ei_sweep/ei_network.toml with g_I = ratio x 3 nS, 6 s (1 s warm-up left out), analysed
 // as examples/ei_sweep/sweep.py does.
 sweep_point run_condition(double ratio, std::uint64_t seed) {
-    auto d = app::load_model_file((repository() / "examples/ei_sweep/ei_network.toml").string());
+    auto d = compose::load_model_file((repository() / "examples/ei_sweep/ei_network.toml").string());
     int replaced = 0;
     for (auto& p : d.projections) {
         if (p.name == "I->E") p.weight = sim::distribution::constant(3.0 * ratio), ++replaced;
         if (p.name == "I->I") p.weight = sim::distribution::constant(0.8 * 3.0 * ratio), ++replaced;
     }
     REQUIRE(replaced == 2);
-    app::run_overrides o;
+    compose::run_overrides o;
     o.seed = seed;
     o.threads = 1;
-    auto net = app::instantiate(d, o);
+    auto net = compose::instantiate(d, o);
     net->run(d.run.duration_ms);
     REQUIRE(d.run.duration_ms == 6000.0);
     auto signal = [&](const std::string& name) -> const sim::signal_record& {

@@ -3,7 +3,7 @@
 // same recording, bitwise, as the C++ API), the file and inline forms agree, a delayed connection
 // delays the target's response by its delay, and every kind of bad input is refused with its place
 // in the file. examples/regions_matrix.toml runs and `lamina spectrum` analyses it.
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/lattice_run.hpp"
 #include "lamina/models/mass/connectivity_prior.hpp"
 #include "lamina/sim/hdf5_file.hpp"
 #include "lamina/sim/result_file.hpp"
@@ -42,8 +42,8 @@ void write_matrices(const fs::path& p, const std::vector<std::pair<std::string, 
 }
 
 // Runs a model-file lattice for `steps` steps and returns everything it recorded.
-mass::recording run_model(const app::model_description& d, std::uint64_t steps, const app::run_overrides& o = {}) {
-    auto lat = app::instantiate_lattice(d, o);
+mass::recording run_model(const compose::model_description& d, std::uint64_t steps, const compose::run_overrides& o = {}) {
+    auto lat = compose::instantiate_lattice(d, o);
     lat->step(steps);
     return lat->take_recording();
 }
@@ -109,7 +109,7 @@ const std::vector<mass::connection> wc_connections{
 
 TEST_CASE("matrix coupling: a model file gives the same recording as the C++ API, bitwise", "[lattice][matrix][modelfile]") {
     SECTION("inline connections, strength and diffusive") {
-        const auto d = app::parse_model_text(wc_model(wc_inline), "m.toml");
+        const auto d = compose::parse_model_text(wc_model(wc_inline), "m.toml");
         REQUIRE(d.lattice);
         CHECK(d.lattice->matrix_from == "inline");
         mass::matrix_coupling k;
@@ -139,20 +139,20 @@ TEST_CASE("matrix coupling: a model file gives the same recording as the C++ API
             k.strength = 0.8;
             k.connections = mass::sample_connectivity(p);
             REQUIRE(k.connections.size() == 5);
-            const auto d = app::parse_model_text(wc_model(prior), "m.toml");
-            app::run_overrides o;
+            const auto d = compose::parse_model_text(wc_model(prior), "m.toml");
+            compose::run_overrides o;
             if (seed != 11) o.seed = seed;  // --seed keys the prior too
             auto c = wc_config();
             c.seed = seed;
             require_identical(run_model(d, 2000, o), run_api<mass::wilson_cowan>(c, wc_params(), k, {0, 1, 2}, 5, 2000));
         }
         // Its own seed fixes the matrix whatever the run's seed.
-        const auto d = app::parse_model_text(wc_model(std::regex_replace(prior, std::regex("log_sd"), "seed = 99, log_sd")),
+        const auto d = compose::parse_model_text(wc_model(std::regex_replace(prior, std::regex("log_sd"), "seed = 99, log_sd")),
                                              "m.toml");
         p.seed = 99;
-        app::run_overrides o;
+        compose::run_overrides o;
         o.seed = 5;
-        const auto k = std::get<mass::matrix_coupling>(app::lattice_coupling(d, o));
+        const auto k = std::get<mass::matrix_coupling>(compose::lattice_coupling(d, o));
         const auto expected = mass::sample_connectivity(p);
         REQUIRE(k.connections.size() == expected.size());
         for (std::size_t i = 0; i < expected.size(); ++i) CHECK(k.connections[i].weight == expected[i].weight);
@@ -168,8 +168,8 @@ TEST_CASE("matrix coupling: the file and inline forms give identical results", "
     const std::vector<double> dl{0, 4.0, -7, 2.5, 0, 0.1, 10.0, 0, 1.0};
     write_matrices(scratch() / "conn.h5", {{"weights", w}, {"delays", dl}}, 3);
     const auto model = write_text("from_file.toml", wc_model("strength = 1.5\ndiffusive = true\nfile = \"conn.h5\"\n"));
-    const auto from_file = app::load_model_file(model.string());  // the file is found next to the model
-    const auto from_inline = app::parse_model_text(wc_model(wc_inline), "m.toml");
+    const auto from_file = compose::load_model_file(model.string());  // the file is found next to the model
+    const auto from_inline = compose::parse_model_text(wc_model(wc_inline), "m.toml");
     REQUIRE(from_file.lattice->matrix_from == "file");
     CHECK(from_file.lattice->matrix_file == (scratch() / "conn.h5").string());
     const auto& fc = from_file.lattice->connections;
@@ -185,7 +185,7 @@ TEST_CASE("matrix coupling: the file and inline forms give identical results", "
 
     // Without 'delays', every connection has one step.
     write_matrices(scratch() / "weights_only.h5", {{"weights", w}}, 3);
-    const auto d = app::load_model_file(
+    const auto d = compose::load_model_file(
         write_text("weights_only.toml", wc_model("file = \"" + (scratch() / "weights_only.h5").string() + "\"\n")).string());
     REQUIRE(d.lattice->connections.size() == 5);
     for (const auto& c : d.lattice->connections) CHECK(c.delay == 0.1);
@@ -201,7 +201,7 @@ TEST_CASE("matrix coupling: a delayed connection delays the target's response by
                                  "params = { f0 = 10.0, gamma = 0.05 }\n"
                                  "coupling = { type = \"matrix\", connections = [[1, 0, 0.5, " +
                                  std::to_string(delay_ms) + "]] }\n";
-        auto lat = app::instantiate_lattice(app::parse_model_text(text, "m.toml"), {});
+        auto lat = compose::instantiate_lattice(compose::parse_model_text(text, "m.toml"), {});
         lat->drive()[0] = 1.0;
         lat->step(400);
         const auto rec = lat->take_recording();
@@ -300,24 +300,24 @@ TEST_CASE("matrix coupling: bad input is refused with its place in the file", "[
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        expect_refusal([&] { app::parse_model_text(c.text, "m.toml"); }, c.expect);
+        expect_refusal([&] { compose::parse_model_text(c.text, "m.toml"); }, c.expect);
     }
     // A prior whose mean is 0 needs no valid delay there, and an empty inline list is no coupling.
-    CHECK_NOTHROW(app::parse_model_text(head + "prior = { mean = [[0, 1, 0], [0, 0, 0], [0, 0, 0]], "
+    CHECK_NOTHROW(compose::parse_model_text(head + "prior = { mean = [[0, 1, 0], [0, 0, 0], [0, 0, 0]], "
                                                "delay = [[0, 1, -5], [0, 0, 0], [0, 0, 0]] }\n",
                                         "m.toml"));
-    CHECK(app::parse_model_text(head + "connections = []\n", "m.toml").lattice->connections.empty());
+    CHECK(compose::parse_model_text(head + "connections = []\n", "m.toml").lattice->connections.empty());
     // A relative file path is taken from the model file's directory, not the working directory.
     const auto sub = scratch() / "sub";
     fs::create_directories(sub);
     write_matrices(sub / "c.h5", {{"weights", std::vector<double>(9, 0.5)}}, 3);
     std::ofstream(sub / "m.toml") << head + "file = \"c.h5\"\n";
-    CHECK(app::load_model_file((sub / "m.toml").string()).lattice->connections.size() == 9);
+    CHECK(compose::load_model_file((sub / "m.toml").string()).lattice->connections.size() == 9);
     std::ofstream(scratch() / "m2.toml") << head + "file = \"c.h5\"\n";
     try {
-        app::load_model_file((scratch() / "m2.toml").string());
+        compose::load_model_file((scratch() / "m2.toml").string());
         FAIL("accepted");
-    } catch (const app::model_file_error& e) {
+    } catch (const compose::model_file_error& e) {
         CHECK_THAT(std::string(e.what()), Catch::Contains("no such file"));
     }
 }
@@ -336,10 +336,10 @@ TEST_CASE("matrix coupling: examples/regions_matrix.toml runs and lamina spectru
     CHECK(c.signals.at("Oz").data.values.size() == 4000);
     // The network's coupling is in the run: the prior (its own seed 7) gives the same lattice as
     // the API with the sampled connectome.
-    const auto d = app::load_model_file(model.string());
+    const auto d = compose::load_model_file(model.string());
     mass::connectivity_prior p = *d.lattice->prior;
     CHECK(p.seed == 7);
-    const auto k = std::get<mass::matrix_coupling>(app::lattice_coupling(d, {}));
+    const auto k = std::get<mass::matrix_coupling>(compose::lattice_coupling(d, {}));
     CHECK(k.connections.size() == 18);
     CHECK(k.connections[0].weight != 10.0);  // log-normal scatter around the mean
     r = run_lamina("spectrum " + out.string() + " --signal Oz --json --no-png --skip 1000");

@@ -1,6 +1,6 @@
 // Model files: a valid file becomes the right network; every kind of malformed file is refused
 // before anything is built, with file, line, key and what is allowed.
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/model_file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,7 +8,7 @@ using namespace lamina;
 
 namespace {
 
-const app::registries& registry() { return app::builtin_registries(); }
+const compose::registries& registry() { return compose::builtin_registries(); }
 
 // A small valid model; malformed cases are edits of it.
 const std::string valid = R"([run]
@@ -78,10 +78,10 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 // Loads and instantiates; returns the error text (empty if the file was accepted).
 std::string problems_of(const std::string& text) {
     try {
-        auto d = app::parse_model_text(text, "model.toml");
-        auto net = app::instantiate(d, {}, registry());
+        auto d = compose::parse_model_text(text, "model.toml");
+        auto net = compose::instantiate(d, {}, registry());
         return "";
-    } catch (const app::model_file_error& e) {
+    } catch (const compose::model_file_error& e) {
         return e.what();
     }
 }
@@ -95,7 +95,7 @@ struct malformed {
 } // namespace
 
 TEST_CASE("a valid model file builds the described network", "[modelfile]") {
-    auto d = app::parse_model_text(valid, "model.toml");
+    auto d = compose::parse_model_text(valid, "model.toml");
     CHECK(d.run.duration_ms == 50.0);
     CHECK(d.run.seed == 3);
     REQUIRE(d.populations.size() == 2);
@@ -106,7 +106,7 @@ TEST_CASE("a valid model file builds the described network", "[modelfile]") {
     CHECK(d.projections[1].rule.degree == 5);
     CHECK(d.projections[1].weight.type == sim::distribution::kind::normal);
     CHECK(d.projections[1].weight.upper == 0.0);
-    auto net = app::instantiate(d, {}, registry());
+    auto net = compose::instantiate(d, {}, registry());
     CHECK(net->population_at(0).parameter("tau_m") == 20.0);
     CHECK(net->population_at(1).parameter("tau_m") == 10.0);  // model default
     net->run(50.0);
@@ -116,8 +116,8 @@ TEST_CASE("a valid model file builds the described network", "[modelfile]") {
 }
 
 TEST_CASE("overrides from the command line replace the file's run settings", "[modelfile]") {
-    auto d = app::parse_model_text(valid, "model.toml");
-    auto net = app::instantiate(d, {2, 99, std::nullopt, std::nullopt}, registry());
+    auto d = compose::parse_model_text(valid, "model.toml");
+    auto net = compose::instantiate(d, {2, 99, std::nullopt, std::nullopt}, registry());
     CHECK(net->threads() == 2);
     CHECK(net->config().seed == 99);
 }
@@ -245,9 +245,9 @@ TEST_CASE("every problem of a file is reported at once, in line order", "[modelf
     text = replace(text, "size = 40", "size = \"forty\"");
     text = replace(text, "rule = \"fixed_indegree\"", "rule = \"fixed\"");
     try {
-        app::parse_model_text(text, "model.toml");
+        compose::parse_model_text(text, "model.toml");
         FAIL("accepted a malformed file");
-    } catch (const app::model_file_error& e) {
+    } catch (const compose::model_file_error& e) {
         REQUIRE(e.diagnostics().size() == 3);
         CHECK(e.diagnostics()[0].key == "run.sed");
         CHECK(e.diagnostics()[1].key == "populations.E.size");
@@ -259,9 +259,9 @@ TEST_CASE("every problem of a file is reported at once, in line order", "[modelf
     sem = replace(sem, "port = \"inhibitory\"", "port = \"nope\"");
     sem = replace(sem, "rate = 8000.0", "rate = -3.0");
     try {
-        app::instantiate(app::parse_model_text(sem, "model.toml"), {}, registry());
+        compose::instantiate(compose::parse_model_text(sem, "model.toml"), {}, registry());
         FAIL("accepted a malformed file");
-    } catch (const app::model_file_error& e) {
+    } catch (const compose::model_file_error& e) {
         CHECK(e.diagnostics().size() == 3);
     }
 }

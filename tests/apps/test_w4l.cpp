@@ -2,7 +2,7 @@
 // from its example model file for 30 s. The excitatory rate settles within 10 % of Brian2's 4.6 Hz
 // on the same network, and excitatory and inhibitory input currents of single neurons become
 // balanced.
-#include "lamina/app/model_file.hpp"
+#include "lamina/compose/model_file.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -51,10 +51,10 @@ balance input_balance(const sim::state_record& r, double from, double to) {
 } // namespace
 
 TEST_CASE("W4L settles near Brian2's excitatory rate with balanced E and I currents", "[w4l][plasticity]") {
-    auto d = app::load_model_file(std::string(LAMINA_SOURCE_DIR) + "/examples/w4l_vogels2011.toml");
+    auto d = compose::load_model_file(std::string(LAMINA_SOURCE_DIR) + "/examples/w4l_vogels2011.toml");
     d.weight_recorders.clear();
     d.rate_recorders.clear();
-    auto net = app::instantiate(d, {});
+    auto net = compose::instantiate(d, {});
     std::vector<std::uint32_t> sample(40);
     std::iota(sample.begin(), sample.end(), 0u);
     for (auto& i : sample) i *= 200;  // spread over the population

@@ -21,6 +21,13 @@ using models::lif_psc_delta;
 using plasticity::reward_stdp;
 
 namespace {
+// The projection's rule instance (the engine makes it from the specification's prototype).
+const sim::plastic_rule<reward_stdp>& rule_of(const sim::network& net, std::size_t k) {
+    return dynamic_cast<const sim::plastic_rule<reward_stdp>&>(net.plasticity_of(k));
+}
+} // namespace
+
+namespace {
 
 constexpr double dt = 0.1;
 
@@ -95,7 +102,7 @@ pairing_run run_pairs(const std::vector<std::vector<double>>& pre, const std::ve
         std::vector<float> c(n, 0.0f);
         std::size_t shard_offset = 0;
         for (std::size_t s2 = 0; s2 < net.shard_count(); ++s2) {
-            const auto& v = rule->synapse_variable(s2, 0);
+            const auto& v = rule_of(net, k).synapse_variable(s2, 0);
             const auto& sh = net.projections()[k].shards[s2];
             for (std::uint32_t src = 0; src < n; ++src)
                 for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) c[src] = v[x];
@@ -270,7 +277,7 @@ TEST_CASE("reward_stdp weights and eligibilities are bitwise identical for 1, 2 
         net.run(549.3);
         std::vector<float> c;
         for (std::size_t s = 0; s < net.shard_count(); ++s) {
-            const auto& v = rule->synapse_variable(s, 0);
+            const auto& v = rule_of(net, k).synapse_variable(s, 0);
             c.insert(c.end(), v.begin(), v.end());
         }
         return std::make_pair(net.synapses(k).weight, c);

@@ -3,9 +3,7 @@ import numpy as np
 import pytest
 
 import lamina
-from networks import LIF, brunel
-
-CHECKPOINT = ("save_checkpoint", "load_checkpoint", "read_checkpoint_header", "set_description")
+from networks import brunel
 
 
 def later(spikes, t0):
@@ -13,7 +11,6 @@ def later(spikes, t0):
     return spikes.times[keep], spikes.neurons[keep]
 
 
-@pytest.mark.engine(*CHECKPOINT)
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_restored_network_continues_with_the_spikes_of_an_uninterrupted_run(tmp_path, threads):
     path = tmp_path / "brunel.ckpt.h5"
@@ -34,7 +31,6 @@ def test_a_restored_network_continues_with_the_spikes_of_an_uninterrupted_run(tm
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
-@pytest.mark.engine(*CHECKPOINT, "add_neuron_currents", "set_parameter", "set_poisson_rate")
 def test_live_changes_survive_a_checkpoint(tmp_path):
     def build():
         net = brunel()
@@ -62,7 +58,6 @@ def test_live_changes_survive_a_checkpoint(tmp_path):
     assert a[0].size > 100 and np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
 
 
-@pytest.mark.engine("read_checkpoint_header")
 def test_files_that_are_not_checkpoints_are_refused(tmp_path):
     text = tmp_path / "model.toml"
     text.write_text("[run]\n")
@@ -74,7 +69,6 @@ def test_files_that_are_not_checkpoints_are_refused(tmp_path):
         lamina.read_checkpoint_header(text)
 
 
-@pytest.mark.engine(*CHECKPOINT)
 def test_a_truncated_checkpoint_is_refused(tmp_path):
     net = brunel()
     net.run(10.0)

@@ -1,5 +1,4 @@
 """lamina's refusals as Python exceptions carrying the engine's object and parameter messages."""
-import numpy as np
 import pytest
 
 import lamina

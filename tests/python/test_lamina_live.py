@@ -35,7 +35,6 @@ def pair(weight, plasticity=None):
     return net, p
 
 
-@pytest.mark.engine("set_poisson_rate")
 def test_a_poisson_rate_set_to_zero_silences_the_drive():
     net = brunel()
     net.run(100.0)
@@ -47,7 +46,6 @@ def test_a_poisson_rate_set_to_zero_silences_the_drive():
     assert t[t > 150.0].size == 0  # without drive the inhibition-dominated network falls silent
 
 
-@pytest.mark.engine("set_current_amplitude")
 def test_a_dc_amplitude_changes_between_runs():
     net, _ = pair(0.0)
     net.run(100.0)
@@ -63,7 +61,6 @@ def test_a_dc_amplitude_changes_between_runs():
     assert t[t > 200.0].size == n0  # the same regular firing as at the start
 
 
-@pytest.mark.engine("inject_spikes")
 def test_injected_spikes_arrive_after_their_delay():
     net = lamina.Network(dt=0.1, seed=1, threads=1)
     B = net.population("B", "lif_psc_delta", 2, params=LIF)
@@ -77,7 +74,6 @@ def test_injected_spikes_arrive_after_their_delay():
     assert list(neurons) == [1, 1, 1]
 
 
-@pytest.mark.engine("add_neuron_currents", "set_neuron_currents")
 def test_neuron_currents_drive_each_neuron_and_change_between_runs():
     net = lamina.Network(dt=0.1, seed=1, threads=1)
     E = net.population("E", "lif_psc_delta", 4, params=LIF)
@@ -92,7 +88,6 @@ def test_neuron_currents_drive_each_neuron_and_change_between_runs():
     assert set(n[t > 110.0]) == {0}
 
 
-@pytest.mark.engine("set_weights")
 def test_weights_written_between_runs_are_transmitted():
     net, p = pair(0.0)
     net.run(100.0)
@@ -106,7 +101,6 @@ def test_weights_written_between_runs_are_transmitted():
         p.weights = np.array([1.0, 2.0])  # one weight per synapse
 
 
-@pytest.mark.engine("set_plasticity_enabled", "plasticity_enabled")
 def test_plasticity_switched_off_keeps_the_weights():
     net, p = pair(25.0, plasticity={"rule": "stdp_pair", "W_max": 50.0, "lambda": 0.01})
     net.run(100.0)
@@ -134,7 +128,6 @@ def test_dopamine_turns_eligibility_into_weight_change():
     assert p1.weights[0] > 25.0   # causal pairs and a reward: potentiation
 
 
-@pytest.mark.engine("take_spikes")
 def test_taken_spikes_are_those_since_the_previous_take():
     net = brunel()
     rec = net.recorder("spikes_E")
@@ -151,7 +144,6 @@ def test_taken_spikes_are_those_since_the_previous_take():
     assert np.array_equal(np.concatenate([t.neurons for t in taken]), whole.spikes("E").neurons)
 
 
-@pytest.mark.engine_devices_after_build
 def test_stimuli_added_after_the_first_run_act_from_then_on():
     net, _ = pair(0.0)
     net.run(50.0)

@@ -15,7 +15,6 @@ def silent(n=10):
     return net, E
 
 
-@pytest.mark.engine("state_values")
 def test_a_state_view_is_the_engines_array():
     net = brunel()
     net.run(20.0)
@@ -29,7 +28,6 @@ def test_a_state_view_is_the_engines_array():
     assert np.array_equal(v, net.populations["E"].state("V_m"))
 
 
-@pytest.mark.engine("state_values")
 def test_writing_into_the_view_changes_the_network():
     net, E = silent()
     v = E.state("V_m")
@@ -40,7 +38,6 @@ def test_writing_into_the_view_changes_the_network():
     assert list(neurons) == [3] and list(times) == [pytest.approx(0.1)]
 
 
-@pytest.mark.engine("state_values")
 def test_a_view_keeps_its_network_alive():
     net, E = silent()
     net.run(1.0)
@@ -53,7 +50,6 @@ def test_a_view_keeps_its_network_alive():
     assert v[0] == 1.5
 
 
-@pytest.mark.engine("set_state", "state_values")
 def test_states_are_set_from_numpy_arrays():
     net, E = silent()
     E.set_state("V_m", np.linspace(0.0, 9.0, 10))
@@ -65,7 +61,6 @@ def test_states_are_set_from_numpy_arrays():
         E.set_state("V_n", 1.0)
 
 
-@pytest.mark.engine("set_parameter")
 def test_parameters_are_set_between_runs_and_refused_like_at_build():
     net, E = silent()
     net.run(10.0)

@@ -89,7 +89,8 @@ struct projection_spec {
     std::string port = "excitatory";
     // A plasticity rule (plasticity/ library) makes the projection plastic: weights are stored per
     // synapse and change through the rule's hooks. Plastic projections need a constant delay.
-    std::shared_ptr<sim::plasticity> plasticity;
+    // The rule here is a prototype (parameters only); the built projection owns its own instance.
+    std::shared_ptr<const sim::plasticity> plasticity;
 };
 
 // The synapses of one projection that target one shard's neurons, grouped by source.
@@ -111,6 +112,12 @@ struct projection {
     bool homogeneous_weight = false;
     float weight_value = 0.0f;   // the weight of every synapse when homogeneous
     std::vector<projection_shard> shards;
+    // Runtime: the projection's plasticity instance (made from spec.plasticity at build), whether
+    // it is switched on, and whether its weights were written from outside (set_weights), which
+    // makes checkpoints store them even for a static projection.
+    std::unique_ptr<sim::plasticity> rule;
+    bool plasticity_enabled = true;
+    bool weights_written = false;
 
     bool constant_delay() const noexcept { return delay_min == delay_max; }
     std::uint64_t synapse_count() const noexcept {

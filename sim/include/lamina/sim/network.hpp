@@ -24,11 +24,17 @@
 #include <string_view>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace lamina::sim {
+
+class communicator;
+namespace detail {
+struct network_state;
+}
 
 struct run_config {
     double dt_ms = 0.1;
@@ -214,7 +220,7 @@ public:
     std::size_t state_recorder_count() const;
     std::size_t rate_recorder_count() const;
     std::size_t recording_memory_bytes() const;
-    bool recording_truncated() const noexcept { return truncated_; }
+    bool recording_truncated() const noexcept;
 
     // Weights of a projection in canonical order (by source, then target), with their sources and
     // targets: for inspection, export and tests.
@@ -225,8 +231,10 @@ public:
     };
     synapse_table synapses(std::size_t projection) const;
 
+    // The exchange goes through `c` (a distributed run's communicator); set before build.
+    void set_communicator(std::shared_ptr<communicator> c);
+
 private:
-    struct impl;
     std::pair<std::uint64_t, std::uint64_t> endpoint_sizes(const projection_spec& s) const;
     void check_new_population(const std::string& name, std::size_t size) const;
 
@@ -235,18 +243,26 @@ private:
     std::size_t shards_ = 1;
     std::vector<std::unique_ptr<population>> populations_;
     std::vector<projection> projections_;
-    std::unique_ptr<impl> impl_;
+    std::unique_ptr<detail::network_state> state_;
     build_statistics stats_;
     std::vector<std::uint64_t> spike_counts_;
     std::uint64_t synaptic_events_ = 0;
     std::int64_t step_ = 0;
     bool built_ = false;
-    bool truncated_ = false;
     bool stopped_early_ = false;
     volatile int stop_requested_ = 0;
     recording_sink* sink_ = nullptr;
     std::string description_;
     std::string description_origin_;
+    // modulate() before build: applied to the rule instances when they are made.
+    std::vector<std::pair<std::size_t, double>> pending_modulation_;
+    // Brings deferred plastic weights up to date (every shard), at the current step.
+    void flush_plasticity();
+    // A device added after build: checked like every object (rollback() undoes the addition and
+    // the first refusal is thrown), then its runtime is made.
+    void admit_device(const std::function<void()>& rollback, const std::function<void()>& make);
+    // Spike times for a generator of a built network: after the current time, within its rings.
+    void check_live_generator(const spike_generator_spec& spec, std::span<const double> times_ms) const;
 };
 
 } // namespace lamina::sim

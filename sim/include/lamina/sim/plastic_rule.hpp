@@ -26,9 +26,14 @@
 #include "lamina/sim/connection.hpp"
 #include "lamina/sim/plasticity.hpp"
 
+#include "lamina/sim/error.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <memory>
+#include <type_traits>
 #include <limits>
 #include <span>
 #include <tuple>
@@ -103,6 +108,14 @@ public:
         : params_(p), stp_params_(stp) {}
 
     std::string_view rule_name() const override { return Rule::name; }
+    std::unique_ptr<plasticity> clone() const override { return std::make_unique<plastic_rule>(params_, stp_params_); }
+
+    std::vector<std::pair<std::string, double>> parameter_values() const override {
+        std::vector<std::pair<std::string, double>> out;
+        for (const auto& f : Rule::parameter_fields) out.emplace_back(std::string(f.name), params_.*(f.member));
+        for (const auto& f : ShortTerm::parameter_fields) out.emplace_back(std::string(f.name), stp_params_.*(f.member));
+        return out;
+    }
 
     void set_parameter(std::string_view n, double v, const std::string& object) override {
         for (const auto& f : ShortTerm::parameter_fields)
@@ -126,6 +139,7 @@ public:
     void bind(projection& p, std::size_t source_size, std::size_t target_size,
               const std::vector<std::size_t>& bounds) override {
         proj_ = &p;
+        n_target_ = target_size;
         target_mask_ = p.target_bits == 32 ? ~0u : (1u << p.target_bits) - 1u;
         n_source_ = source_size;
         (void)target_size;
@@ -338,6 +352,142 @@ public:
         }
     }
 
+    void resume_dynamics(std::int64_t step) override {
+        if constexpr (has_dynamics<Rule>) {
+            for (auto& st : shards_) {
+                if constexpr (has_event_context<Rule>) {
+                    double m = st.modulator_start * decay_modulator(step - st.dynamics_last);
+                    for (const auto& j : st.jumps) m += j.amount * decay_modulator(step - j.step);
+                    st.modulator_start = m;
+                    st.jumps.clear();
+                }
+                st.dynamics_last = step;
+            }
+        }
+    }
+
+    // Checkpoint form: synapse variables by canonical synapse, presynaptic traces and short-term
+    // state by source (taken from a shard where the source has synapses: every such shard saw the
+    // same arrivals), postsynaptic records by target, dynamics and modulator from a shard that
+    // owns targets (every such shard advanced at the same steps).
+    void save_state(state_block& out, const synapse_order& order) const override {
+        for (std::size_t v = 0; v < n_vars; ++v) {
+            std::vector<float> a(order.total);
+            for (std::size_t s = 0; s < shards_.size(); ++s)
+                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x) a[order.index[s][x]] = shards_[s].vars[v][x];
+            out.f32["synapse_" + std::string(Rule::synapse_vars[v])] = std::move(a);
+        }
+        std::vector<double> pre(n_source_ * n_pre), stp(n_source_ * stp_words);
+        std::vector<std::int64_t> pre_last(n_source_), stp_last(n_source_);
+        for (std::size_t src = 0; src < n_source_; ++src) {
+            std::size_t from = 0;
+            for (std::size_t s = 0; s < shards_.size(); ++s)
+                if (proj_->shards[s].row_begin[src + 1] > proj_->shards[s].row_begin[src]) {
+                    from = s;
+                    break;
+                }
+            const auto& st = shards_[from];
+            for (std::size_t k = 0; k < n_pre; ++k) pre[src * n_pre + k] = st.pre_value[src * n_pre + k];
+            pre_last[src] = st.pre_last[src];
+            stp_last[src] = st.stp_last[src];
+            if constexpr (stp_words > 0) std::memcpy(&stp[src * stp_words], &st.stp_state[src], sizeof(typename ShortTerm::state));
+        }
+        out.f64["pre_value"] = std::move(pre);
+        out.i64["pre_last"] = std::move(pre_last);
+        out.f64["short_term_state"] = std::move(stp);
+        out.i64["short_term_last"] = std::move(stp_last);
+        std::vector<std::int64_t> post_last, previous_gap;
+        std::vector<double> post_value;
+        for (const auto& st : shards_)
+            for (const auto& t : st.targets) {
+                if constexpr (deferred)
+                    if (t.history_count != 0)
+                        throw internal_error("plastic_rule::save_state: a spike history was not flushed");
+                post_last.push_back(t.post_last);
+                previous_gap.push_back(t.previous_gap);
+                post_value.insert(post_value.end(), t.post_value.begin(), t.post_value.end());
+            }
+        out.i64["post_last"] = std::move(post_last);
+        out.i64["post_previous_gap"] = std::move(previous_gap);
+        out.f64["post_value"] = std::move(post_value);
+        const shard_state* dyn = shards_.empty() ? nullptr : &shards_[0];
+        for (const auto& st : shards_)
+            if (!st.targets.empty()) {
+                dyn = &st;
+                break;
+            }
+        std::vector<std::int64_t> jump_steps, pending_steps;
+        std::vector<double> jump_amounts, pending_amounts;
+        if (dyn)
+            for (const auto& j : dyn->jumps) {
+                jump_steps.push_back(j.step);
+                jump_amounts.push_back(j.amount);
+            }
+        for (const auto& j : pending_jumps_) {
+            pending_steps.push_back(j.step);
+            pending_amounts.push_back(j.amount);
+        }
+        out.i64["dynamics_last"] = {dyn ? dyn->dynamics_last : 0};
+        out.f64["modulator_start"] = {dyn ? dyn->modulator_start : 0.0};
+        out.i64["jump_steps"] = std::move(jump_steps);
+        out.f64["jump_amounts"] = std::move(jump_amounts);
+        out.i64["pending_jump_steps"] = std::move(pending_steps);
+        out.f64["pending_jump_amounts"] = std::move(pending_amounts);
+        out.f64["modulator"] = {modulator_};
+        out.i64["modulator_step"] = {modulator_step_};
+    }
+
+    void load_state(const state_block& in, const synapse_order& order, std::int64_t step,
+                    const std::string& owner) override {
+        for (std::size_t v = 0; v < n_vars; ++v) {
+            const auto& a = in.floats(owner, "synapse_" + std::string(Rule::synapse_vars[v]), order.total);
+            for (std::size_t s = 0; s < shards_.size(); ++s)
+                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x) shards_[s].vars[v][x] = a[order.index[s][x]];
+        }
+        const auto& pre = in.doubles(owner, "pre_value", n_source_ * n_pre);
+        const auto& pre_last = in.integers(owner, "pre_last", n_source_);
+        const auto& stp = in.doubles(owner, "short_term_state", n_source_ * stp_words);
+        const auto& stp_last = in.integers(owner, "short_term_last", n_source_);
+        const auto& post_last = in.integers(owner, "post_last", n_target_);
+        const auto& previous_gap = in.integers(owner, "post_previous_gap", n_target_);
+        const auto& post_value = in.doubles(owner, "post_value", n_target_ * n_post);
+        const auto& jump_steps = in.integers(owner, "jump_steps", state_block::any_size);
+        const auto& jump_amounts = in.doubles(owner, "jump_amounts", jump_steps.size());
+        const auto& pending_steps = in.integers(owner, "pending_jump_steps", state_block::any_size);
+        const auto& pending_amounts = in.doubles(owner, "pending_jump_amounts", pending_steps.size());
+        const std::int64_t dynamics_last = in.integers(owner, "dynamics_last", 1)[0];
+        const double modulator_start = in.doubles(owner, "modulator_start", 1)[0];
+        for (auto& st : shards_) {
+            std::copy(pre.begin(), pre.end(), st.pre_value.begin());
+            std::copy(pre_last.begin(), pre_last.end(), st.pre_last.begin());
+            std::copy(stp_last.begin(), stp_last.end(), st.stp_last.begin());
+            if constexpr (stp_words > 0)
+                for (std::size_t src = 0; src < n_source_; ++src)
+                    std::memcpy(&st.stp_state[src], &stp[src * stp_words], sizeof(typename ShortTerm::state));
+            for (std::size_t local = 0; local < st.targets.size(); ++local) {
+                auto& t = st.targets[local];
+                const std::size_t j = st.begin + local;
+                t.post_last = post_last[j];
+                t.previous_gap = static_cast<std::uint32_t>(previous_gap[j]);
+                for (std::size_t q = 0; q < n_post; ++q) t.post_value[q] = post_value[j * n_post + q];
+                t.history_count = 0;
+            }
+            st.post_now_step = -1;
+            if constexpr (deferred) {
+                std::fill(st.processed_from.begin(), st.processed_from.end(), step);
+                st.epoch = step;
+            }
+            st.dynamics_last = dynamics_last;
+            st.modulator_start = modulator_start;
+            st.jumps.clear();
+            for (std::size_t k = 0; k < jump_steps.size(); ++k) st.jumps.push_back({jump_steps[k], jump_amounts[k]});
+        }
+        pending_jumps_.clear();
+        for (std::size_t k = 0; k < pending_steps.size(); ++k) pending_jumps_.push_back({pending_steps[k], pending_amounts[k]});
+        modulator_ = in.doubles(owner, "modulator", 1)[0];
+        modulator_step_ = in.integers(owner, "modulator_step", 1)[0];
+    }
+
     std::size_t memory_bytes() const override {
         std::size_t b = 0;
         for (const auto& st : shards_) {
@@ -359,6 +509,13 @@ public:
 
 private:
     static constexpr unsigned block_shift = 8;
+    // Doubles per short-term state (checkpoints copy it as such).
+    static constexpr std::size_t stp_words =
+        std::is_empty_v<typename ShortTerm::state> ? 0 : sizeof(typename ShortTerm::state) / sizeof(double);
+    static_assert(std::is_empty_v<typename ShortTerm::state> ||
+                      (std::is_trivially_copyable_v<typename ShortTerm::state> &&
+                       sizeof(typename ShortTerm::state) % sizeof(double) == 0),
+                  "a short-term state must be made of doubles");
     // The steps of a target's spikes since the last flush, relative to the flush (the shard's
     // epoch), in ascending order: one cache line per target.
     struct alignas(64) step_slots {
@@ -570,6 +727,7 @@ private:
     projection* proj_ = nullptr;
     std::uint32_t target_mask_ = ~0u;  // the target bits of a packed (target, delay) word
     std::size_t n_source_ = 0;
+    std::size_t n_target_ = 0;
     std::vector<shard_state> shards_;
     double modulator_ = 0.0;
     std::int64_t modulator_step_ = 0;

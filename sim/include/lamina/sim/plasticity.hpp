@@ -22,6 +22,7 @@
 // Everything a shard touches belongs to its own target neurons, so plasticity needs no atomics and
 // weights come out bitwise identical for any thread count.
 #include "lamina/sim/parameters.hpp"
+#include "lamina/sim/state_block.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,9 @@ class plasticity {
 public:
     virtual ~plasticity() = default;
     virtual std::string_view rule_name() const = 0;
+    // A new instance with this one's parameters and no state: a projection specification holds a
+    // rule as a prototype, and the engine makes the projection's own instance from it at build.
+    virtual std::unique_ptr<plasticity> clone() const = 0;
     // Validates parameters (parameter_error naming `object`) and computes step constants.
     virtual void lower(double dt, const std::string& object) = 0;
     // Called once the projection's rows exist: allocates synapse variables, traces and the
@@ -72,6 +76,18 @@ public:
     // Bytes of per-synapse and per-neuron plasticity state (excluding weights and targets).
     virtual std::size_t memory_bytes() const = 0;
     virtual void set_parameter(std::string_view name, double value, const std::string& object) = 0;
+    // Parameter values by name (rule and short-term model), for checkpoints and inspection.
+    virtual std::vector<std::pair<std::string, double>> parameter_values() const = 0;
+
+    // Switching plasticity back on at `step` after a pause: continuous dynamics restart from
+    // `step` rather than integrating over the pause.
+    virtual void resume_dynamics(std::int64_t /*step*/) {}
+    // Checkpoints. The state in canonical form (synapse variables by canonical synapse order,
+    // traces by neuron); deferred rules must have been flushed at the checkpoint's step first.
+    virtual void save_state(state_block& out, const synapse_order& order) const = 0;
+    // Restores a saved state into a bound instance (any shard layout); `step` is the checkpoint's.
+    virtual void load_state(const state_block& in, const synapse_order& order, std::int64_t step,
+                            const std::string& owner) = 0;
 };
 
 } // namespace lamina::sim

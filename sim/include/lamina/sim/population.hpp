@@ -4,6 +4,7 @@
 // model's state as structure-of-arrays and runs M::advance over index ranges.
 #include "lamina/sim/distribution.hpp"
 #include "lamina/sim/neuron_model.hpp"
+#include "lamina/sim/state_block.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -59,6 +60,10 @@ public:
     double* ring_data() noexcept { return ring_.data(); }
     std::size_t memory_bytes() const noexcept;
     bool uses_external_current = false;
+    // Checkpoints: parameters, state variables, refractory counters and input rings (already in
+    // neuron order, independent of shards). load_state re-lowers the parameters.
+    void save_state(state_block& out) const;
+    void load_state(const state_block& in, double dt);
     // True if the model's kernel sets the input slots it read back to zero itself.
     virtual bool clears_input() const noexcept { return false; }
 

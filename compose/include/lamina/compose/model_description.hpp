@@ -1,24 +1,22 @@
 #pragma once
-// TOML model files: a description of populations, projections, stimuli, recorders and the run,
-// read with toml++ and turned into a sim::network. Every problem is reported before anything is
-// built, each with file, line, column, key and what is allowed (docs/model-files.md is the
-// reference for every key).
-#include "lamina/models/eeg/proxies.hpp"
+// What a model file says, as plain structs: the run, populations, projections (with plasticity),
+// stimuli, recorders, EEG proxies and lead field, or a lattice of neural masses; and the
+// diagnostics that point a refusal at file, line, column and key. The reader (model_file.hpp)
+// fills these; instantiate() and instantiate_lattice() turn them into engine objects.
+// docs/model-files.md is the reference for every key.
 #include "lamina/models/mass/connectivity_prior.hpp"
 #include "lamina/models/mass/lattice.hpp"
-#include "lamina/sim/model_registry.hpp"
 #include "lamina/sim/network.hpp"
-#include "lamina/sim/plasticity_registry.hpp"
 
+#include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
-#include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
-namespace lamina::app {
+namespace lamina::compose {
 
 struct source_location {
     int line = 0;
@@ -88,7 +86,7 @@ struct eeg_description {
 // /signals/<name>_node<i>.
 struct lattice_description {
     std::string name = "lattice";
-    std::string model;               // jansen_rit | wilson_cowan | linear_oscillator
+    std::string model;               // a mass of the mass registry: jansen_rit | wilson_cowan | linear_oscillator
     std::size_t rows = 1, cols = 1;
     double spacing_mm = 1.0;
     std::string boundary = "periodic";  // periodic | fixed
@@ -140,58 +138,10 @@ struct model_description {
     };
     std::map<std::string, place> objects;                            // object label -> its table
     std::map<std::pair<std::string, std::string>, place> parameters; // (object, parameter) -> key
+
+    // Where a refusal of `parameter` of `object` points: the parameter's key, else the object's
+    // table, else nowhere (line 0).
+    place place_of(const std::string& object, const std::string& parameter) const;
 };
 
-// Reads and checks the syntax, keys and types of a model file; throws model_file_error listing
-// every problem found.
-model_description load_model_file(const std::string& path);
-model_description parse_model_text(const std::string& text, const std::string& path);
-
-struct run_overrides {
-    std::optional<int> threads;
-    std::optional<std::uint64_t> seed;
-    std::optional<double> duration_ms;
-    std::optional<std::string> output;
-};
-
-// The models and plasticity rules a model file can name.
-struct registries {
-    sim::model_registry models;
-    sim::plasticity_registry plasticity;
-};
-// Every built-in model and rule (models::register_builtin, plasticity::register_builtin).
-const registries& builtin_registries();
-
-// The lead field of the model's [eeg] table (sources in column order), if it has one.
-std::optional<models::eeg::lead_field> lead_field_of(const model_description& d);
-
-// Creates the network (not yet built). Every semantic problem (unknown model or parameter, bad
-// value, dangling population, unknown port, ...) is collected and thrown as one model_file_error.
-// Proxies become signal recorders named after them.
-std::unique_ptr<sim::network> instantiate(const model_description& d, const run_overrides& o,
-                                          const registries& r = builtin_registries());
-
-// A model file's neural-mass lattice, whatever its mass type.
-class lattice_run {
-public:
-    virtual ~lattice_run() = default;
-    virtual void step(std::uint64_t n) = 0;
-    virtual std::uint64_t steps_done() const = 0;
-    virtual double time_ms() const = 0;
-    virtual std::size_t size() const = 0;
-    // The samples recorded since the last call: times (ms), spatial mean and node traces
-    // (sample-major, one column per lattice_description::nodes entry).
-    virtual models::mass::recording take_recording() = 0;
-    // Constant extra input per node (the mass's input unit), 0 unless set: the lattice's drive().
-    virtual std::span<double> drive() = 0;
-};
-
-// The coupling instantiate_lattice() gives the lattice (a matrix prior sampled with the seed of
-// the overrides or [run] unless the prior has its own).
-models::mass::coupling lattice_coupling(const model_description& d, const run_overrides& o);
-
-// Creates the lattice of a model file with [lattice] (seed and threads from the overrides or
-// [run]); every problem is thrown as one model_file_error pointing at the table.
-std::unique_ptr<lattice_run> instantiate_lattice(const model_description& d, const run_overrides& o);
-
-} // namespace lamina::app
+} // namespace lamina::compose

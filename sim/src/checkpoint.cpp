@@ -1,0 +1,469 @@
+// Checkpoints: writing and reading the complete dynamic state of a network (checkpoint.hpp has the
+// layout). Written to a temporary name and renamed when complete, so that a crash while writing
+// leaves the previous checkpoint intact; read with every array's size checked against the network.
+#include "network_state.hpp"
+
+#include "lamina/sim/checkpoint.hpp"
+#include "lamina/sim/hdf5_file.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#ifndef LAMINA_VERSION_STRING
+#define LAMINA_VERSION_STRING "unknown"
+#endif
+
+namespace lamina::sim {
+
+namespace {
+
+constexpr const char* format_name = "lamina-checkpoint";
+
+void write_block(hdf5::group g, const state_block& b) {
+    for (const auto& [name, v] : b.f64) g.write(name, v);
+    for (const auto& [name, v] : b.f32) g.write(name, v);
+    for (const auto& [name, v] : b.i64) g.write(name, v);
+}
+
+state_block read_block(const hdf5::group& g) {
+    state_block b;
+    for (const auto& name : g.members()) {
+        if (!g.is_dataset(name)) continue;
+        const auto d = g.open_dataset(name);
+        switch (d.element_type()) {
+        case hdf5::type::float64: b.f64[name] = d.read<double>(); break;
+        case hdf5::type::float32: b.f32[name] = d.read<float>(); break;
+        case hdf5::type::int64:
+        case hdf5::type::int32:
+        case hdf5::type::uint32:
+        case hdf5::type::uint64: b.i64[name] = d.read<std::int64_t>(); break;
+        case hdf5::type::string: break;
+        }
+    }
+    return b;
+}
+
+// Variable-length lists (neurons, spike times of each device) as one array and offsets.
+template <class T, class Get>
+void write_lists(hdf5::group& g, const std::string& name, std::size_t n, Get get) {
+    std::vector<T> all;
+    std::vector<std::uint64_t> offsets{0};
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto& v = get(k);
+        all.insert(all.end(), v.begin(), v.end());
+        offsets.push_back(all.size());
+    }
+    g.write(name, all);
+    g.write(name + "_offsets", offsets);
+}
+
+template <class T>
+std::vector<std::vector<T>> read_lists(const hdf5::group& g, const std::string& name, std::size_t n) {
+    const auto all = g.open_dataset(name).read<T>();
+    const auto offsets = g.open_dataset(name + "_offsets").read<std::uint64_t>();
+    if (offsets.size() != n + 1 || offsets.back() != all.size())
+        throw checkpoint_error(g.file_name() + ": " + g.path() + "/" + name + ": inconsistent list offsets");
+    std::vector<std::vector<T>> out(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (offsets[k] > offsets[k + 1]) throw checkpoint_error(g.file_name() + ": " + name + ": offsets decrease");
+        out[k].assign(all.begin() + static_cast<std::ptrdiff_t>(offsets[k]), all.begin() + static_cast<std::ptrdiff_t>(offsets[k + 1]));
+    }
+    return out;
+}
+
+template <class Spec, class F>
+std::vector<std::string> field_strings(const std::vector<Spec>& v, F f) {
+    std::vector<std::string> out;
+    for (const auto& s : v) out.push_back(f(s));
+    return out;
+}
+template <class T, class Spec, class F>
+std::vector<T> field_values(const std::vector<Spec>& v, F f) {
+    std::vector<T> out;
+    for (const auto& s : v) out.push_back(static_cast<T>(f(s)));
+    return out;
+}
+
+void write_devices(hdf5::group g, const detail::device_set& D) {
+    {
+        auto p = g.create_group("poisson");
+        const auto& v = D.poisson_specs;
+        p.write("name", field_strings(v, [](auto& s) { return s.name; }));
+        p.write("target", field_strings(v, [](auto& s) { return s.target; }));
+        p.write("port", field_strings(v, [](auto& s) { return s.port; }));
+        p.write("rate_hz", field_values<double>(v, [](auto& s) { return s.rate_hz; }));
+        p.write("weight", field_values<double>(v, [](auto& s) { return s.weight; }));
+        p.write("independent", field_values<std::int64_t>(v, [](auto& s) { return s.independent ? 1 : 0; }));
+        p.write("start_ms", field_values<double>(v, [](auto& s) { return s.start_ms; }));
+        p.write("stop_ms", field_values<double>(v, [](auto& s) { return s.stop_ms; }));
+        write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+    }
+    {
+        auto p = g.create_group("spike_generators");
+        const auto& v = D.generator_specs;
+        p.write("name", field_strings(v, [](auto& s) { return s.name; }));
+        p.write("target", field_strings(v, [](auto& s) { return s.target; }));
+        p.write("port", field_strings(v, [](auto& s) { return s.port; }));
+        p.write("weight", field_values<double>(v, [](auto& s) { return s.weight; }));
+        p.write("delay_ms", field_values<double>(v, [](auto& s) { return s.delay_ms; }));
+        write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+        write_lists<double>(p, "times_ms", v.size(), [&](std::size_t k) -> const auto& { return v[k].times_ms; });
+    }
+    {
+        auto p = g.create_group("currents");
+        const auto& v = D.current_specs;
+        p.write("name", field_strings(v, [](auto& s) { return s.name; }));
+        p.write("target", field_strings(v, [](auto& s) { return s.target; }));
+        write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+        write_lists<double>(p, "times_ms", v.size(), [&](std::size_t k) -> const auto& { return v[k].times_ms; });
+        write_lists<double>(p, "amplitudes_pA", v.size(), [&](std::size_t k) -> const auto& { return v[k].amplitudes_pA; });
+    }
+    {
+        auto p = g.create_group("neuron_currents");
+        const auto& v = D.neuron_current_specs;
+        p.write("name", field_strings(v, [](auto& s) { return s.name; }));
+        p.write("target", field_strings(v, [](auto& s) { return s.target; }));
+        write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+        write_lists<double>(p, "amplitudes_pA", v.size(), [&](std::size_t k) -> const auto& { return v[k].amplitudes_pA; });
+    }
+}
+
+void read_devices(const hdf5::group& g, detail::device_set& D) {
+    {
+        auto p = g.open_group("poisson");
+        const auto names = p.open_dataset("name").read_strings();
+        const std::size_t n = names.size();
+        const auto target = p.open_dataset("target").read_strings();
+        const auto port = p.open_dataset("port").read_strings();
+        const auto rate = p.open_dataset("rate_hz").read<double>();
+        const auto weight = p.open_dataset("weight").read<double>();
+        const auto independent = p.open_dataset("independent").read<std::int64_t>();
+        const auto start = p.open_dataset("start_ms").read<double>();
+        const auto stop = p.open_dataset("stop_ms").read<double>();
+        const auto neurons = read_lists<std::uint32_t>(p, "neurons", n);
+        for (auto sz : {target.size(), port.size(), rate.size(), weight.size(), independent.size(), start.size(), stop.size()})
+            if (sz != n) throw checkpoint_error(g.file_name() + ": devices/poisson: fields of different lengths");
+        D.poisson_specs.clear();
+        for (std::size_t k = 0; k < n; ++k)
+            D.poisson_specs.push_back({names[k], target[k], neurons[k], rate[k], weight[k], port[k], independent[k] != 0,
+                                       start[k], stop[k]});
+    }
+    {
+        auto p = g.open_group("spike_generators");
+        const auto names = p.open_dataset("name").read_strings();
+        const std::size_t n = names.size();
+        const auto target = p.open_dataset("target").read_strings();
+        const auto port = p.open_dataset("port").read_strings();
+        const auto weight = p.open_dataset("weight").read<double>();
+        const auto delay = p.open_dataset("delay_ms").read<double>();
+        const auto neurons = read_lists<std::uint32_t>(p, "neurons", n);
+        const auto times = read_lists<double>(p, "times_ms", n);
+        for (auto sz : {target.size(), port.size(), weight.size(), delay.size()})
+            if (sz != n) throw checkpoint_error(g.file_name() + ": devices/spike_generators: fields of different lengths");
+        D.generator_specs.clear();
+        for (std::size_t k = 0; k < n; ++k)
+            D.generator_specs.push_back({names[k], target[k], neurons[k], times[k], weight[k], delay[k], port[k]});
+    }
+    {
+        auto p = g.open_group("currents");
+        const auto names = p.open_dataset("name").read_strings();
+        const std::size_t n = names.size();
+        const auto target = p.open_dataset("target").read_strings();
+        const auto neurons = read_lists<std::uint32_t>(p, "neurons", n);
+        const auto times = read_lists<double>(p, "times_ms", n);
+        const auto amplitudes = read_lists<double>(p, "amplitudes_pA", n);
+        if (target.size() != n) throw checkpoint_error(g.file_name() + ": devices/currents: fields of different lengths");
+        D.current_specs.clear();
+        for (std::size_t k = 0; k < n; ++k)
+            D.current_specs.push_back({names[k], target[k], neurons[k], times[k], amplitudes[k]});
+    }
+    {
+        auto p = g.open_group("neuron_currents");
+        const auto names = p.open_dataset("name").read_strings();
+        const std::size_t n = names.size();
+        const auto target = p.open_dataset("target").read_strings();
+        const auto neurons = read_lists<std::uint32_t>(p, "neurons", n);
+        const auto amplitudes = read_lists<double>(p, "amplitudes_pA", n);
+        if (target.size() != n) throw checkpoint_error(g.file_name() + ": devices/neuron_currents: fields of different lengths");
+        D.neuron_current_specs.clear();
+        for (std::size_t k = 0; k < n; ++k) D.neuron_current_specs.push_back({names[k], target[k], neurons[k], amplitudes[k]});
+    }
+}
+
+// What identifies a network: populations (name, model, size) and projections (name, synapses).
+std::vector<std::string> fingerprint(const std::vector<std::unique_ptr<population>>& pops,
+                                     const std::vector<projection>& projections, std::size_t ring_slots) {
+    std::vector<std::string> out;
+    for (const auto& p : pops) out.push_back(fmt::format("population {} {} {}", p->name(), p->model_name(), p->size()));
+    for (const auto& P : projections)
+        out.push_back(fmt::format("projection {} {} synapses{}", P.spec.name, P.synapse_count(),
+                                  P.spec.plasticity ? " plastic " + std::string(P.spec.plasticity->rule_name()) : ""));
+    out.push_back(fmt::format("ring slots {}", ring_slots));
+    return out;
+}
+
+} // namespace
+
+checkpoint_header read_checkpoint_header(const std::string& path) {
+    if (!std::filesystem::exists(path)) throw checkpoint_error(path + ": no such file");
+    try {
+        const auto f = hdf5::file::open(path);
+        if (!f.has_attribute("format") || f.string_attribute("format") != format_name)
+            throw checkpoint_error(path + ": not a lamina checkpoint (an HDF5 file without format = \"" +
+                                   std::string(format_name) + "\"; result files are restored from their checkpoint, not themselves)");
+        checkpoint_header h;
+        h.format_version = static_cast<int>(f.integer_attribute("format_version"));
+        if (h.format_version != checkpoint_format_version)
+            throw checkpoint_error(fmt::format("{}: checkpoint format version {}; this lamina reads version {}", path,
+                                               h.format_version, checkpoint_format_version));
+        if (!f.has_attribute("complete") || f.integer_attribute("complete") != 1)
+            throw checkpoint_error(path + ": incomplete checkpoint (its writer stopped before finishing it)");
+        h.lamina_version = f.string_attribute("lamina_version");
+        h.step = f.integer_attribute("step");
+        h.dt_ms = f.number_attribute("dt_ms");
+        h.seed = static_cast<std::uint64_t>(f.integer_attribute("seed"));
+        h.threads = static_cast<int>(f.integer_attribute("threads"));
+        h.description = f.string_attribute("description");
+        h.description_origin = f.string_attribute("description_origin");
+        return h;
+    } catch (const checkpoint_error&) {
+        throw;
+    } catch (const error& e) {
+        throw checkpoint_error(path + ": not a readable lamina checkpoint (" + e.what() + ")");
+    }
+}
+
+void network::save_checkpoint(const std::string& path) {
+    if (!built_) build();
+    auto& I = *state_;
+    // Deferred plastic updates are applied, so the spike histories are empty and the state of
+    // every synapse is its own (no per-shard history needs storing).
+    flush_plasticity();
+    namespace fs = std::filesystem;
+    const std::string tmp = path + fmt::format(".tmp{}", ::getpid());
+    try {
+        auto f = hdf5::file::create(tmp);
+        f.set_attribute("format", format_name);
+        f.set_attribute("format_version", std::int64_t{checkpoint_format_version});
+        f.set_attribute("lamina_version", LAMINA_VERSION_STRING);
+        f.set_attribute("step", std::int64_t{step_});
+        f.set_attribute("dt_ms", config_.dt_ms);
+        f.set_attribute("seed", static_cast<std::int64_t>(config_.seed));
+        f.set_attribute("threads", std::int64_t{threads_});
+        f.set_attribute("description", description_);
+        f.set_attribute("description_origin", description_origin_);
+        f.write("fingerprint", fingerprint(populations_, projections_, I.ring_slots));
+
+        auto pops = f.create_group("populations");
+        for (std::size_t q = 0; q < populations_.size(); ++q) {
+            state_block b;
+            populations_[q]->save_state(b);
+            const auto& st = I.isi[q];
+            b.i64["isi_last"] = st.last;
+            b.i64["isi_count"] = std::vector<std::int64_t>(st.count.begin(), st.count.end());
+            b.f64["isi_sum"] = st.sum;
+            b.f64["isi_sum_sq"] = st.sum_sq;
+            b.i64["spike_count"] = {static_cast<std::int64_t>(spike_counts_[q])};
+            write_block(pops.create_group(std::to_string(q)), b);
+        }
+        auto projs = f.create_group("projections");
+        for (std::size_t k = 0; k < projections_.size(); ++k) {
+            const auto& P = projections_[k];
+            state_block b;
+            b.i64["plasticity_enabled"] = {P.plasticity_enabled ? 1 : 0};
+            if (P.rule || P.weights_written) {
+                const auto order = detail::canonical_order(P, populations_[P.source]->size());
+                std::vector<float> w(order.total);
+                for (std::size_t s = 0; s < P.shards.size(); ++s)
+                    for (std::size_t x = 0; x < P.shards[s].size(); ++x)
+                        w[order.index[s][x]] = P.homogeneous_weight ? P.weight_value : P.shards[s].weight[x];
+                b.f32["weights"] = std::move(w);
+                if (P.rule) P.rule->save_state(b, order);
+            }
+            if (P.rule) {
+                // Plastic spikes in flight, by arrival slot: the union over shards (each shard
+                // queues only sources with synapses on its side), in canonical order.
+                std::vector<std::int64_t> sources, offsets{0};
+                for (std::size_t r = 0; r < I.ring_slots; ++r) {
+                    std::vector<std::uint32_t> all;
+                    for (std::size_t s = 0; s < shards_; ++s)
+                        all.insert(all.end(), I.pending[k][s][r].begin(), I.pending[k][s][r].end());
+                    std::sort(all.begin(), all.end());
+                    all.erase(std::unique(all.begin(), all.end()), all.end());
+                    sources.insert(sources.end(), all.begin(), all.end());
+                    offsets.push_back(static_cast<std::int64_t>(sources.size()));
+                }
+                b.i64["in_flight_sources"] = std::move(sources);
+                b.i64["in_flight_offsets"] = std::move(offsets);
+            }
+            write_block(projs.create_group(std::to_string(k)), b);
+        }
+        write_devices(f.create_group("devices"), I.devices);
+
+        auto recs = f.create_group("recorders");
+        {
+            state_block b;
+            for (std::size_t r = 0; r < I.recorders.rates.size(); ++r) {
+                const auto& R = I.recorders.rates[r];
+                b.i64[fmt::format("rate{}.next_bin", r)] = {R.next_bin};
+                b.i64[fmt::format("rate{}.counts", r)] = std::vector<std::int64_t>(R.counts.begin(), R.counts.end());
+            }
+            for (std::size_t r = 0; r < I.recorders.weights.size(); ++r)
+                b.i64[fmt::format("weights{}.next", r)] = {I.recorders.weights[r].next};
+            for (std::size_t r = 0; r < I.recorders.signals.size(); ++r)
+                for (std::size_t t = 0; t < I.recorders.signals[r].history.size(); ++t)
+                    b.f64[fmt::format("signal{}.term{}.history", r, t)] = I.recorders.signals[r].history[t];
+            write_block(std::move(recs), b);
+        }
+        {
+            state_block b;
+            b.i64["spike_neurons"] = std::vector<std::int64_t>(I.spikes.neurons.begin(), I.spikes.neurons.end());
+            std::vector<std::int64_t> seg;
+            for (const auto& s : I.spikes.segments) seg.insert(seg.end(), {s.step, s.population, s.begin, s.end});
+            b.i64["spike_segments"] = std::move(seg);
+            b.i64["synaptic_events"] = {static_cast<std::int64_t>(synaptic_events_)};
+            b.i64["next_flush"] = {I.next_flush};
+            write_block(f.create_group("exchange"), b);
+        }
+        // Written last: a file without it was not finished.
+        f.set_attribute("complete", std::int64_t{1});
+        f.close();
+        fs::rename(tmp, path);
+    } catch (const std::exception& e) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw error(path + ": cannot write the checkpoint: " + e.what());
+    }
+}
+
+void network::load_checkpoint(const std::string& path) {
+    const auto h = read_checkpoint_header(path);
+    if (!built_) build();
+    auto& I = *state_;
+    if (h.dt_ms != config_.dt_ms)
+        throw checkpoint_error(fmt::format("{}: written with dt = {} ms, this network has {} ms", path, h.dt_ms, config_.dt_ms));
+    if (h.seed != config_.seed)
+        throw checkpoint_error(fmt::format("{}: written with seed {}, this network has seed {} (its synapses differ)", path,
+                                           h.seed, config_.seed));
+    if (step_ != 0)
+        throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet");
+    try {
+        const auto f = hdf5::file::open(path);
+        const auto theirs = f.open_dataset("fingerprint").read_strings();
+        const auto ours = fingerprint(populations_, projections_, I.ring_slots);
+        if (theirs != ours) {
+            std::string diff;
+            for (std::size_t i = 0; i < std::max(theirs.size(), ours.size()); ++i)
+                if (i >= theirs.size() || i >= ours.size() || theirs[i] != ours[i]) {
+                    diff = fmt::format("the checkpoint has '{}' where this network has '{}'",
+                                       i < theirs.size() ? theirs[i] : "nothing", i < ours.size() ? ours[i] : "nothing");
+                    break;
+                }
+            throw checkpoint_error(path + ": belongs to another network: " + diff);
+        }
+        // Everything is read and checked before the network changes.
+        std::vector<state_block> pop_blocks, proj_blocks;
+        for (std::size_t q = 0; q < populations_.size(); ++q) pop_blocks.push_back(read_block(f.open_group("populations/" + std::to_string(q))));
+        for (std::size_t k = 0; k < projections_.size(); ++k) proj_blocks.push_back(read_block(f.open_group("projections/" + std::to_string(k))));
+        detail::device_set devices;
+        read_devices(f.open_group("devices"), devices);
+        const auto recs = read_block(f.open_group("recorders"));
+        const auto ex = read_block(f.open_group("exchange"));
+        const std::string owner = path;
+
+        for (std::size_t q = 0; q < populations_.size(); ++q) {
+            const auto& b = pop_blocks[q];
+            const std::string o = path + ": population '" + populations_[q]->name() + "'";
+            const std::size_t n = populations_[q]->size();
+            populations_[q]->load_state(b, config_.dt_ms);
+            auto& st = I.isi[q];
+            st.last = b.integers(o, "isi_last", n);
+            const auto& count = b.integers(o, "isi_count", n);
+            st.count.assign(count.begin(), count.end());
+            st.sum = b.doubles(o, "isi_sum", n);
+            st.sum_sq = b.doubles(o, "isi_sum_sq", n);
+            spike_counts_[q] = static_cast<std::uint64_t>(b.integers(o, "spike_count", 1)[0]);
+        }
+        for (std::size_t k = 0; k < projections_.size(); ++k) {
+            auto& P = projections_[k];
+            const auto& b = proj_blocks[k];
+            const std::string o = path + ": projection '" + P.spec.name + "'";
+            P.plasticity_enabled = b.integers(o, "plasticity_enabled", 1)[0] != 0;
+            if (b.f32.count("weights")) {
+                const auto order = detail::canonical_order(P, populations_[P.source]->size());
+                const auto& w = b.floats(o, "weights", order.total);
+                for (std::size_t s = 0; s < P.shards.size(); ++s) {
+                    auto& sh = P.shards[s];
+                    if (P.homogeneous_weight) sh.weight.assign(sh.size(), P.weight_value);
+                    for (std::size_t x = 0; x < sh.size(); ++x) sh.weight[x] = w[order.index[s][x]];
+                }
+                if (!P.rule) P.weights_written = true;
+                P.homogeneous_weight = false;
+                if (P.rule) P.rule->load_state(b, order, h.step, o);
+            }
+            if (P.rule) {
+                const auto& sources = b.integers(o, "in_flight_sources", state_block::any_size);
+                const auto& offsets = b.integers(o, "in_flight_offsets", I.ring_slots + 1);
+                for (std::size_t s = 0; s < shards_; ++s) {
+                    const auto& sh = P.shards[s];
+                    for (std::size_t r = 0; r < I.ring_slots; ++r) {
+                        auto& queue = I.pending[k][s][r];
+                        queue.clear();
+                        for (auto m = offsets[r]; m < offsets[r + 1]; ++m) {
+                            const auto src = static_cast<std::uint32_t>(sources.at(static_cast<std::size_t>(m)));
+                            if (src >= populations_[P.source]->size())
+                                throw checkpoint_error(o + ": a spike in flight from a neuron outside the population");
+                            if (sh.row_begin[src + 1] > sh.row_begin[src]) queue.push_back(src);
+                        }
+                    }
+                }
+            }
+        }
+        I.devices.poisson_specs = std::move(devices.poisson_specs);
+        I.devices.generator_specs = std::move(devices.generator_specs);
+        I.devices.current_specs = std::move(devices.current_specs);
+        I.devices.neuron_current_specs = std::move(devices.neuron_current_specs);
+        I.devices.build(populations_, I.bounds, config_.dt_ms);
+
+        for (std::size_t r = 0; r < I.recorders.rates.size(); ++r) {
+            auto& R = I.recorders.rates[r];
+            R.next_bin = recs.integers(owner, fmt::format("rate{}.next_bin", r), 1)[0];
+            const auto& c = recs.integers(owner, fmt::format("rate{}.counts", r), state_block::any_size);
+            R.counts.assign(c.begin(), c.end());
+        }
+        for (std::size_t r = 0; r < I.recorders.weights.size(); ++r)
+            I.recorders.weights[r].next = recs.integers(owner, fmt::format("weights{}.next", r), 1)[0];
+        for (std::size_t r = 0; r < I.recorders.signals.size(); ++r)
+            for (std::size_t t = 0; t < I.recorders.signals[r].history.size(); ++t)
+                I.recorders.signals[r].history[t] =
+                    recs.doubles(owner, fmt::format("signal{}.term{}.history", r, t), state_block::any_size);
+
+        const auto& neurons = ex.integers(owner, "spike_neurons", state_block::any_size);
+        const auto& seg = ex.integers(owner, "spike_segments", state_block::any_size);
+        if (seg.size() % 4 != 0) throw checkpoint_error(path + ": exchange: damaged spike segments");
+        I.spikes.clear();
+        I.spikes.neurons.assign(neurons.begin(), neurons.end());
+        for (std::size_t m = 0; m + 3 < seg.size(); m += 4) {
+            const auto q = static_cast<std::size_t>(seg[m + 1]);
+            if (q >= populations_.size() || seg[m + 2] > seg[m + 3] || std::size_t(seg[m + 3]) > neurons.size())
+                throw checkpoint_error(path + ": exchange: damaged spike segments");
+            for (auto i = seg[m + 2]; i < seg[m + 3]; ++i)
+                if (std::size_t(neurons[std::size_t(i)]) >= populations_[q]->size())
+                    throw checkpoint_error(path + ": exchange: a spike from a neuron outside its population");
+            I.spikes.segments.push_back({seg[m], static_cast<std::uint32_t>(seg[m + 1]),
+                                         static_cast<std::uint32_t>(seg[m + 2]), static_cast<std::uint32_t>(seg[m + 3])});
+        }
+        synaptic_events_ = static_cast<std::uint64_t>(ex.integers(owner, "synaptic_events", 1)[0]);
+        I.next_flush = ex.integers(owner, "next_flush", 1)[0];
+        step_ = h.step;
+    } catch (const checkpoint_error&) {
+        throw;
+    } catch (const error& e) {
+        throw checkpoint_error(path + ": damaged checkpoint (" + e.what() + ")");
+    }
+}
+
+} // namespace lamina::sim

@@ -1,0 +1,197 @@
+// Stimulation devices at run time: made from their specifications, applied per step and shard.
+#include "network_state.hpp"
+
+#include "lamina/sim/rng.hpp"
+
+#include <cmath>
+
+namespace lamina::sim::detail {
+
+void poisson_table::init(double lambda) {
+    thresholds.clear();
+    if (lambda <= 0.0) return;
+    const double kmax = lambda + 14.0 * std::sqrt(lambda) + 30.0;
+    double acc = 0.0;
+    for (int k = 0; k <= kmax; ++k) {
+        acc += std::exp(-lambda + k * std::log(lambda) - std::lgamma(k + 1.0));
+        thresholds.push_back(static_cast<std::uint64_t>(std::min(acc, 1.0) * 0x1.0p32));
+        if (1.0 - acc < 1e-17 && k > lambda) break;
+    }
+    thresholds.back() = std::uint64_t(1) << 32;  // every word stops here
+    linear = lambda < 16.0;
+}
+
+std::vector<target_set> target_set::split(const std::vector<std::uint32_t>& neurons,
+                                          const std::vector<std::size_t>& b) {
+    std::vector<target_set> out(b.size() - 1);
+    for (std::size_t s = 0; s + 1 < b.size(); ++s) {
+        if (neurons.empty()) {
+            out[s].begin = b[s];
+            out[s].end = b[s + 1];
+            continue;
+        }
+        out[s].is_range = false;
+        for (auto i : neurons)
+            if (i >= b[s] && i < b[s + 1]) out[s].list.push_back(i);
+    }
+    return out;
+}
+
+namespace {
+template <class T>
+void add_index(std::vector<std::vector<std::size_t>>& by_pop, std::size_t npop, std::size_t pop, std::size_t k) {
+    by_pop.resize(npop);
+    auto& v = by_pop[pop];
+    if (std::find(v.begin(), v.end(), k) == v.end()) v.push_back(k);
+}
+} // namespace
+
+void device_set::make_poisson(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                              const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const auto& d = poisson_specs[k];
+    poisson_rt rt;
+    rt.pop = resolve_population(pops, d.target, "", "");
+    rt.port = *pops[rt.pop]->port_index(d.port);
+    rt.id = static_cast<std::uint32_t>(k);
+    rt.independent = d.independent;
+    rt.weight = d.weight;
+    rt.start = std::llround(d.start_ms / dt);
+    rt.stop = std::isfinite(d.stop_ms) ? std::llround(d.stop_ms / dt) : INT64_MAX;
+    rt.table.init(d.rate_hz * dt * 1e-3);
+    rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
+    if (poisson.size() <= k) poisson.resize(k + 1);
+    poisson[k] = std::move(rt);
+    add_index<poisson_rt>(poisson_by_pop, pops.size(), poisson[k].pop, k);
+}
+
+void device_set::make_generator(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                                const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const auto& d = generator_specs[k];
+    generator_rt rt;
+    rt.pop = resolve_population(pops, d.target, "", "");
+    rt.port = *pops[rt.pop]->port_index(d.port);
+    rt.weight = d.weight;
+    rt.delay = delay_steps(d.delay_ms, dt);
+    for (double t : d.times_ms) rt.steps.push_back(std::llround(t / dt) - 1);
+    std::sort(rt.steps.begin(), rt.steps.end());
+    rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
+    if (generators.size() <= k) generators.resize(k + 1);
+    generators[k] = std::move(rt);
+    add_index<generator_rt>(generators_by_pop, pops.size(), generators[k].pop, k);
+}
+
+void device_set::make_current(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                              const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const auto& d = current_specs[k];
+    current_rt rt;
+    rt.pop = resolve_population(pops, d.target, "", "");
+    for (double t : d.times_ms) rt.steps.push_back(std::llround(t / dt));
+    rt.amplitudes = d.amplitudes_pA;
+    rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
+    pops[rt.pop]->uses_external_current = true;
+    if (currents.size() <= k) currents.resize(k + 1);
+    currents[k] = std::move(rt);
+    add_index<current_rt>(currents_by_pop, pops.size(), currents[k].pop, k);
+}
+
+void device_set::make_neuron_currents(std::size_t k, std::vector<std::unique_ptr<population>>& pops) {
+    const auto& d = neuron_current_specs[k];
+    neuron_currents_rt rt;
+    rt.pop = resolve_population(pops, d.target, "", "");
+    rt.amplitude.assign(pops[rt.pop]->size(), 0.0);
+    if (d.neurons.empty())
+        std::copy(d.amplitudes_pA.begin(), d.amplitudes_pA.end(), rt.amplitude.begin());
+    else
+        for (std::size_t m = 0; m < d.neurons.size(); ++m) rt.amplitude[d.neurons[m]] += d.amplitudes_pA[m];
+    pops[rt.pop]->uses_external_current = true;
+    if (neuron_currents.size() <= k) neuron_currents.resize(k + 1);
+    neuron_currents[k] = std::move(rt);
+    add_index<neuron_currents_rt>(neuron_currents_by_pop, pops.size(), neuron_currents[k].pop, k);
+}
+
+void device_set::build(std::vector<std::unique_ptr<population>>& pops,
+                       const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const std::size_t npop = pops.size();
+    poisson.clear();
+    generators.clear();
+    currents.clear();
+    neuron_currents.clear();
+    poisson_by_pop.assign(npop, {});
+    generators_by_pop.assign(npop, {});
+    currents_by_pop.assign(npop, {});
+    neuron_currents_by_pop.assign(npop, {});
+    for (std::size_t k = 0; k < poisson_specs.size(); ++k) make_poisson(k, pops, bounds, dt);
+    for (std::size_t k = 0; k < generator_specs.size(); ++k) make_generator(k, pops, bounds, dt);
+    for (std::size_t k = 0; k < current_specs.size(); ++k) make_current(k, pops, bounds, dt);
+    for (std::size_t k = 0; k < neuron_current_specs.size(); ++k) make_neuron_currents(k, pops);
+}
+
+void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
+                       const std::vector<std::size_t>& bounds) const {
+    for (std::size_t d : poisson_by_pop[q]) {
+        const auto& D = poisson[d];
+        if (n < D.start || n >= D.stop || D.table.empty()) continue;
+        double* in = pop.input(n, D.port);
+        const auto& T = D.targets[s];
+        if (!D.independent) {
+            const auto blk = philox_block(seed, stream_purpose::device, D.id, 0xFFFFFFFFu, static_cast<std::uint64_t>(n));
+            const double add = D.weight * D.table.draw(blk.v[0]);
+            if (add == 0.0) continue;
+            if (T.is_range)
+                for (std::size_t i = T.begin; i < T.end; ++i) in[i] += add;
+            else
+                for (auto i : T.list) in[i] += add;
+            continue;
+        }
+        // Independent trains: one Philox block serves four consecutive neurons.
+        if (T.is_range) {
+            std::size_t i = T.begin;
+            while (i < T.end) {
+                const std::size_t group = i >> 2;
+                const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
+                                              static_cast<std::uint64_t>(n));
+                const std::size_t stop = std::min(T.end, (group + 1) << 2);
+                for (; i < stop; ++i) in[i] += D.weight * D.table.draw(blk.v[i & 3]);
+            }
+        } else {
+            for (auto i : T.list) {
+                const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
+                in[i] += D.weight * D.table.draw(blk.v[i & 3]);
+            }
+        }
+    }
+    for (std::size_t g : generators_by_pop[q]) {
+        const auto& G = generators[g];
+        auto [lo, hi] = std::equal_range(G.steps.begin(), G.steps.end(), n);
+        if (lo == hi) continue;
+        const double add = G.weight * double(hi - lo);
+        double* in = pop.input(n + G.delay, G.port);
+        const auto& T = G.targets[s];
+        if (T.is_range)
+            for (std::size_t i = T.begin; i < T.end; ++i) in[i] += add;
+        else
+            for (auto i : T.list) in[i] += add;
+    }
+    if (pop.uses_external_current) {
+        double* cur = pop.external_current();
+        std::fill(cur + bounds[s], cur + bounds[s + 1], 0.0);
+        for (std::size_t c : currents_by_pop[q]) {
+            const auto& C = currents[c];
+            auto it = std::upper_bound(C.steps.begin(), C.steps.end(), n);
+            if (it == C.steps.begin()) continue;
+            const double amp = C.amplitudes[static_cast<std::size_t>(it - C.steps.begin() - 1)];
+            if (amp == 0.0) continue;
+            const auto& T = C.targets[s];
+            if (T.is_range)
+                for (std::size_t i = T.begin; i < T.end; ++i) cur[i] += amp;
+            else
+                for (auto i : T.list) cur[i] += amp;
+        }
+        for (std::size_t c : neuron_currents_by_pop[q]) {
+            const double* amp = neuron_currents[c].amplitude.data();
+            for (std::size_t i = bounds[s]; i < bounds[s + 1]; ++i) cur[i] += amp[i];
+        }
+    }
+}
+
+} // namespace lamina::sim::detail

@@ -1,0 +1,46 @@
+// The exchange phase: the shards' spikes of a window are merged in canonical order (step,
+// population, neuron), which makes everything downstream independent of the shard layout; the
+// communicator then makes the list every process's. Spike counts and interval statistics are
+// updated from the exchanged list of the neurons this process owns.
+#include "network_state.hpp"
+
+namespace lamina::sim::detail {
+
+void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts) {
+    auto& st = e.state;
+    const std::size_t S = e.shards;
+    const std::size_t npop = e.populations.size();
+    auto& out = st.spikes;
+    out.clear();
+    std::vector<std::size_t> offset(S, 0);
+    for (std::int64_t k = 0; k < W; ++k) {
+        for (std::size_t q = 0; q < npop; ++q) {
+            const auto begin = static_cast<std::uint32_t>(out.neurons.size());
+            for (std::size_t s = 0; s < S; ++s) {
+                const std::uint32_t c = st.scratch[s].counts[static_cast<std::size_t>(k) * npop + q];
+                const std::uint32_t* src = st.scratch[s].spikes.data() + offset[s];
+                out.neurons.insert(out.neurons.end(), src, src + c);
+                offset[s] += c;
+            }
+            const auto stop = static_cast<std::uint32_t>(out.neurons.size());
+            if (stop > begin) {
+                out.segments.push_back({t0 + k, static_cast<std::uint32_t>(q), begin, stop});
+                spike_counts[q] += stop - begin;
+                auto& isi = st.isi[q];
+                for (std::uint32_t m = begin; m < stop; ++m) {
+                    const auto i = out.neurons[m];
+                    if (isi.last[i] >= 0) {
+                        const double d = double(t0 + k - isi.last[i]);
+                        ++isi.count[i];
+                        isi.sum[i] += d;
+                        isi.sum_sq[i] += d * d;
+                    }
+                    isi.last[i] = t0 + k;
+                }
+            }
+        }
+    }
+    st.comm->exchange(out);
+}
+
+} // namespace lamina::sim::detail

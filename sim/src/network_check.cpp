@@ -1,0 +1,357 @@
+// Checking a network before it is built: every object's parameters, names, ports and delays,
+// each refusal naming its object and parameter, and the memory estimate that refuses networks too
+// large for the machine.
+#include "network_state.hpp"
+
+#include "lamina/sim/system_memory.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <functional>
+#include <limits>
+
+namespace lamina::sim {
+
+namespace detail {
+
+std::string projection_label(const projection_spec& s, std::size_t index) {
+    if (!s.name.empty()) return "projection '" + s.name + "'";
+    return fmt::format("projection #{} '{}->{}'", index, s.source, s.target);
+}
+
+std::size_t resolve_population(const std::vector<std::unique_ptr<population>>& pops, const std::string& name,
+                               const std::string& object, const std::string& parameter) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < pops.size(); ++i) {
+        if (pops[i]->name() == name) return i;
+        names.push_back(pops[i]->name());
+    }
+    std::string msg = "no population named '" + name + "'";
+    if (auto near = nearest_name(name, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+    if (!names.empty()) {
+        msg += "; populations:";
+        for (auto& n : names) msg += " " + n;
+    }
+    throw parameter_error(object, parameter, msg);
+}
+
+std::size_t resolve_port(const population& pop, const std::string& port, const std::string& object) {
+    if (auto i = pop.port_index(port)) return *i;
+    std::string msg = "population '" + pop.name() + "' (" + std::string(pop.model_name()) +
+                      ") has no receptor port '" + port + "'";
+    if (auto near = nearest_name(port, [&] {
+            std::vector<std::string> v;
+            for (auto& p : pop.ports()) v.emplace_back(p.name);
+            return v;
+        }());
+        !near.empty())
+        msg += " (did you mean '" + near + "'?)";
+    msg += "; ports:";
+    for (auto& p : pop.ports()) msg += " " + std::string(p.name);
+    throw parameter_error(object, "port", msg);
+}
+
+void check_neurons(const std::vector<std::uint32_t>& neurons, const population& pop, const std::string& object) {
+    for (auto i : neurons)
+        if (i >= pop.size())
+            throw parameter_error(object, "neurons",
+                                  fmt::format("index {} is outside population '{}' (size {})", i, pop.name(),
+                                              pop.size()));
+}
+
+} // namespace detail
+
+namespace {
+
+using detail::check_neurons;
+using detail::delay_steps;
+using detail::projection_label;
+using detail::resolve_population;
+using detail::resolve_port;
+
+void check_delay(const distribution& d, double dt, const std::string& object) {
+    d.validate(object, "delay");
+    if (d.min_value() < dt * (1.0 - 1e-9))
+        throw parameter_error(object, "delay",
+                              fmt::format("delays must be at least one step ({} ms); {} allows {} ms", dt, describe(d),
+                                          d.min_value()));
+    if (!std::isfinite(d.max_value()))
+        throw parameter_error(object, "delay", "a random delay distribution needs a finite upper bound");
+}
+
+// In double precision: products of sizes and degrees may exceed 64 bits, and an estimate that
+// wrapped around would let an impossible network through.
+double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt) {
+    switch (r.type) {
+    case connection_rule::kind::one_to_one: return double(nt);
+    case connection_rule::kind::all_to_all: return double(ns) * double(nt);
+    case connection_rule::kind::pairwise_bernoulli: return r.probability * double(ns) * double(nt);
+    case connection_rule::kind::fixed_indegree: return double(r.degree) * double(nt);
+    case connection_rule::kind::fixed_outdegree: return double(r.degree) * double(ns);
+    case connection_rule::kind::explicit_list: return double(r.sources.size());
+    }
+    return 0.0;
+}
+
+std::size_t saturate(double bytes) {
+    return bytes >= double(std::numeric_limits<std::size_t>::max()) ? std::numeric_limits<std::size_t>::max()
+                                                                      : static_cast<std::size_t>(bytes);
+}
+
+} // namespace
+
+void network::validate() const {
+    auto problems = check();
+    if (!problems.empty()) throw problems.front();
+    const std::size_t need = estimate_memory();
+    const std::size_t have = available_memory_bytes();
+    if (have > 0 && need > have)
+        throw capacity_error(fmt::format("the network needs an estimated {:.2f} GiB but only {:.2f} GiB of memory are "
+                                         "available; reduce its size or connectivity",
+                                         double(need) / (1 << 30), double(have) / (1 << 30)));
+}
+
+std::vector<parameter_error> network::check() const {
+    const double dt = config_.dt_ms;
+    std::vector<parameter_error> problems;
+    // Runs one object's checks; a refusal is recorded and the next object is checked.
+    auto checked = [&](auto&& body) {
+        try {
+            body();
+        } catch (const parameter_error& e) {
+            problems.push_back(e);
+        }
+    };
+    for (auto& p : populations_) checked([&] { p->lower(dt); });
+
+    for (std::size_t k = 0; k < projections_.size(); ++k) checked([&] {
+        const auto& s = projections_[k].spec;
+        const std::string obj = projection_label(s, k);
+        const std::size_t src = resolve_population(populations_, s.source, obj, "source");
+        const std::size_t tgt = resolve_population(populations_, s.target, obj, "target");
+        const auto& tp = *populations_[tgt];
+        const std::size_t port = resolve_port(tp, s.port, obj);
+        const std::uint64_t ns = populations_[src]->size(), nt = tp.size();
+        const auto& r = s.rule;
+        const bool same = src == tgt;
+        using K = connection_rule::kind;
+        switch (r.type) {
+        case K::one_to_one:
+            if (ns != nt)
+                throw parameter_error(obj, "rule", fmt::format("one_to_one needs equal sizes, got {} and {}", ns, nt));
+            break;
+        case K::all_to_all: break;
+        case K::pairwise_bernoulli:
+            if (!(r.probability >= 0.0 && r.probability <= 1.0))
+                throw parameter_error(obj, "probability", fmt::format("must be in [0, 1], got {}", r.probability));
+            break;
+        case K::fixed_indegree:
+        case K::fixed_outdegree: {
+            const bool in = r.type == K::fixed_indegree;
+            const std::uint64_t pool = (in ? ns : nt) - ((same && !r.allow_autapses) ? 1 : 0);
+            if (r.degree > 0 && pool == 0)
+                throw parameter_error(obj, in ? "indegree" : "outdegree", "no candidate partner exists");
+            if (!r.allow_multapses && r.degree > pool)
+                throw parameter_error(obj, in ? "indegree" : "outdegree",
+                                      fmt::format("{} exceeds the {} available {} neurons without multapses",
+                                                  r.degree, pool, in ? "source" : "target"));
+            break;
+        }
+        case K::explicit_list:
+            if (r.sources.size() != r.targets.size())
+                throw parameter_error(obj, "targets", "sources and targets must have the same length");
+            if (!r.weights.empty() && r.weights.size() != r.sources.size())
+                throw parameter_error(obj, "weights", "must have one entry per synapse");
+            if (!r.delays_ms.empty() && r.delays_ms.size() != r.sources.size())
+                throw parameter_error(obj, "delays", "must have one entry per synapse");
+            for (std::size_t i = 0; i < r.sources.size(); ++i) {
+                if (r.sources[i] >= ns)
+                    throw parameter_error(obj, "sources", fmt::format("index {} outside source population (size {})",
+                                                                      r.sources[i], ns));
+                if (r.targets[i] >= nt)
+                    throw parameter_error(obj, "targets", fmt::format("index {} outside target population (size {})",
+                                                                      r.targets[i], nt));
+            }
+            for (double d : r.delays_ms)
+                if (!(d >= dt * (1.0 - 1e-9)) || !std::isfinite(d))
+                    throw parameter_error(obj, "delays",
+                                          fmt::format("delays must be at least one step ({} ms), got {}", dt, d));
+            for (float w : r.weights)
+                if (!std::isfinite(w)) throw parameter_error(obj, "weights", "must be finite");
+            break;
+        }
+        s.weight.validate(obj, "weight");
+        const bool nonneg = tp.ports()[port].nonnegative_weights;
+        if (nonneg) {
+            const bool bad = r.type == K::explicit_list && !r.weights.empty()
+                                 ? std::any_of(r.weights.begin(), r.weights.end(), [](float w) { return w < 0.0f; })
+                                 : s.weight.min_value() < 0.0;
+            if (bad)
+                throw parameter_error(obj, "weight",
+                                      fmt::format("port '{}' of {} is a conductance and takes only weights >= 0 {}",
+                                                  s.port, tp.model_name(), tp.ports()[port].weight_unit));
+        }
+        if (!(r.type == K::explicit_list && !r.delays_ms.empty())) check_delay(s.delay_ms, dt, obj);
+        if (s.plasticity) {
+            const bool varying = r.type == K::explicit_list && !r.delays_ms.empty()
+                                     ? std::adjacent_find(r.delays_ms.begin(), r.delays_ms.end(),
+                                                          std::not_equal_to<>()) != r.delays_ms.end()
+                                     : !s.delay_ms.is_constant();
+            if (varying)
+                throw parameter_error(obj, "delay", "a plastic projection needs one constant delay");
+            s.plasticity->clone()->lower(dt, obj);
+        }
+    });
+
+    for (const auto& d : state_->devices.poisson_specs) checked([&] {
+        const std::string obj = "poisson input '" + d.name + "'";
+        const auto q = resolve_population(populations_, d.target, obj, "target");
+        const auto port = resolve_port(*populations_[q], d.port, obj);
+        check_neurons(d.neurons, *populations_[q], obj);
+        if (!(d.rate_hz >= 0.0) || !std::isfinite(d.rate_hz))
+            throw parameter_error(obj, "rate", fmt::format("must be a finite rate >= 0 Hz, got {}", d.rate_hz));
+        if (d.rate_hz * dt * 1e-3 > 1e4)
+            throw parameter_error(obj, "rate", "more than 1e4 expected spikes per step; use a current instead");
+        if (!std::isfinite(d.weight)) throw parameter_error(obj, "weight", "must be finite");
+        if (populations_[q]->ports()[port].nonnegative_weights && d.weight < 0.0)
+            throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
+        if (!(d.start_ms >= 0.0) || !(d.stop_ms >= d.start_ms))
+            throw parameter_error(obj, "start", "needs 0 <= start <= stop");
+    });
+    for (const auto& d : state_->devices.generator_specs) checked([&] {
+        const std::string obj = "spike generator '" + d.name + "'";
+        const auto q = resolve_population(populations_, d.target, obj, "target");
+        const auto port = resolve_port(*populations_[q], d.port, obj);
+        check_neurons(d.neurons, *populations_[q], obj);
+        check_delay(distribution::constant(d.delay_ms), dt, obj);
+        for (double t : d.times_ms)
+            if (!(t >= dt * (1.0 - 1e-9)) || !std::isfinite(t))
+                throw parameter_error(obj, "times", fmt::format("spike times must be >= one step ({} ms), got {}", dt, t));
+        if (populations_[q]->ports()[port].nonnegative_weights && d.weight < 0.0)
+            throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
+    });
+    for (const auto& d : state_->devices.current_specs) checked([&] {
+        const std::string obj = "current input '" + d.name + "'";
+        const auto q = resolve_population(populations_, d.target, obj, "target");
+        check_neurons(d.neurons, *populations_[q], obj);
+        if (d.times_ms.size() != d.amplitudes_pA.size())
+            throw parameter_error(obj, "amplitudes", "needs one amplitude per time");
+        for (std::size_t i = 0; i < d.times_ms.size(); ++i) {
+            if (!(d.times_ms[i] >= 0.0) || !std::isfinite(d.times_ms[i]))
+                throw parameter_error(obj, "times", "must be finite and >= 0");
+            if (i > 0 && d.times_ms[i] < d.times_ms[i - 1])
+                throw parameter_error(obj, "times", "must be in increasing order");
+            if (!std::isfinite(d.amplitudes_pA[i])) throw parameter_error(obj, "amplitudes", "must be finite");
+        }
+    });
+    for (const auto& r : state_->recorders.spike_specs) checked([&] {
+        const std::string obj = "spike recorder '" + r.name + "'";
+        const auto q = resolve_population(populations_, r.population, obj, "population");
+        check_neurons(r.neurons, *populations_[q], obj);
+    });
+    for (const auto& r : state_->recorders.state_specs) checked([&] {
+        const std::string obj = "state recorder '" + r.name + "'";
+        const auto q = resolve_population(populations_, r.population, obj, "population");
+        const auto& pop = *populations_[q];
+        check_neurons(r.neurons, pop, obj);
+        if (r.variables.empty()) throw parameter_error(obj, "variables", "name at least one state variable");
+        for (const auto& v : r.variables)
+            if (!pop.state_index(v)) {
+                std::string msg = "population '" + pop.name() + "' has no state variable '" + v + "'";
+                if (auto near = nearest_name(v, pop.state_names()); !near.empty())
+                    msg += " (did you mean '" + near + "'?)";
+                msg += "; state variables:";
+                for (auto n : pop.state_names()) msg += " " + std::string(n);
+                throw parameter_error(obj, "variables", msg);
+            }
+        if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
+    });
+    for (const auto& r : state_->recorders.weight_specs) checked([&] {
+        const std::string obj = "weight recorder '" + r.name + "'";
+        auto it = std::find_if(projections_.begin(), projections_.end(),
+                               [&](const projection& p) { return p.spec.name == r.projection; });
+        if (it == projections_.end()) {
+            std::vector<std::string> names;
+            for (const auto& p : projections_) names.push_back(p.spec.name);
+            std::string msg = "no projection named '" + r.projection + "'";
+            if (auto near = nearest_name(r.projection, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+            throw parameter_error(obj, "projection", msg);
+        }
+        if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
+    });
+    for (const auto& r : state_->recorders.signal_specs) checked([&] {
+        const std::string obj = "signal recorder '" + r.name + "'";
+        const auto q = resolve_population(populations_, r.population, obj, "population");
+        const auto& pop = *populations_[q];
+        if (r.terms.empty()) throw parameter_error(obj, "terms", "needs at least one term");
+        if (!(r.interval_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "interval", fmt::format("must be at least one step ({} ms)", dt));
+        auto known = [&](const std::string& v) {
+            if (pop.state_index(v)) return;
+            std::string msg = "population '" + pop.name() + "' has no state variable '" + v + "'";
+            if (auto near = nearest_name(v, pop.state_names()); !near.empty()) msg += " (did you mean '" + near + "'?)";
+            msg += "; state variables:";
+            for (auto n : pop.state_names()) msg += " " + std::string(n);
+            throw parameter_error(obj, "variable", msg);
+        };
+        const double interval = double(std::max<std::int64_t>(1, std::llround(r.interval_ms / dt))) * dt;
+        for (const auto& t : r.terms) {
+            known(t.variable);
+            if (!t.times.empty()) known(t.times);
+            if (!std::isfinite(t.coefficient) || !std::isfinite(t.offset))
+                throw parameter_error(obj, "coefficient", "coefficients and offsets must be finite");
+            const double k = t.delay_ms / interval;
+            if (!(t.delay_ms >= 0.0) || std::abs(k - std::round(k)) > 1e-6)
+                throw parameter_error(obj, "delay", fmt::format("must be a multiple of the sampling interval ({} ms) "
+                                                                "and >= 0, got {}", interval, t.delay_ms));
+        }
+    });
+    for (const auto& r : state_->recorders.rate_specs) checked([&] {
+        const std::string obj = "rate recorder '" + r.name + "'";
+        resolve_population(populations_, r.population, obj, "population");
+        if (!(r.bin_ms >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "bin", fmt::format("must be at least one step ({} ms)", dt));
+    });
+    return problems;
+}
+
+std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection_spec& s) const {
+    std::uint64_t ns = 0, nt = 0;
+    for (const auto& p : populations_) {
+        if (p->name() == s.source) ns = p->size();
+        if (p->name() == s.target) nt = p->size();
+    }
+    return {ns, nt};
+}
+
+std::size_t network::estimate_memory() const {
+    double bytes = 0.0;
+    std::int64_t dmax = 1;
+    for (const auto& pr : projections_) {
+        const auto [ns, nt] = endpoint_sizes(pr.spec);
+        // 8 bytes stored plus 4 bytes of build scratch per synapse, row offsets per shard.
+        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 + double(ns + 1) * 4.0 * double(shards_);
+        const double dmax_ms = pr.spec.delay_ms.max_value();
+        if (std::isfinite(dmax_ms) && dmax_ms < 1e9 * config_.dt_ms)
+            dmax = std::max(dmax, delay_steps(dmax_ms, config_.dt_ms));
+    }
+    const double slots = double(dmax + detail::max_window_steps + 1);
+    for (const auto& p : populations_)
+        bytes += double(p->size()) * (double(p->state_names().size()) * 8.0 + 4.0 + 8.0 +
+                                      slots * double(p->ports().size()) * 8.0);
+    return saturate(bytes);
+}
+
+std::uint64_t network::expected_synapse_count() const {
+    double n = 0.0;
+    for (const auto& pr : projections_) {
+        const auto [ns, nt] = endpoint_sizes(pr.spec);
+        n += expected_synapses(pr.spec.rule, ns, nt);
+    }
+    return n >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(n);
+}
+
+} // namespace lamina::sim

@@ -1,0 +1,268 @@
+#pragma once
+// The runtime state of a built network, separated from the schedule that advances it (Arbor's
+// simulation state and epoch schedule): the shard layout, device and recorder state, plastic spikes
+// in flight, the exchange buffers and per-neuron statistics. Populations and projections, which
+// users reach through network's accessors, stay members of network; the phases of a window
+// (delivery.cpp, update.cpp, exchange.cpp, recording.cpp) reach everything through an `engine`.
+// Private to lamina::sim.
+#include "lamina/sim/communicator.hpp"
+#include "lamina/sim/devices.hpp"
+#include "lamina/sim/network.hpp"
+#include "lamina/sim/recorders.hpp"
+
+#include <memory>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace lamina::sim::detail {
+
+constexpr std::int64_t max_window_steps = 64;
+
+inline std::int64_t delay_steps(double delay_ms, double dt) { return std::llround(delay_ms / dt); }
+
+std::string projection_label(const projection_spec& s, std::size_t index);
+// Index of the population `name` (parameter_error naming object and parameter, with suggestions).
+std::size_t resolve_population(const std::vector<std::unique_ptr<population>>& pops, const std::string& name,
+                               const std::string& object, const std::string& parameter);
+std::size_t resolve_port(const population& pop, const std::string& port, const std::string& object);
+void check_neurons(const std::vector<std::uint32_t>& neurons, const population& pop, const std::string& object);
+
+// Poisson counts by inversion of a tabulated CDF, compared against one raw 32-bit random word:
+// thresholds[k] = P(X <= k) * 2^32, and the count is the first k whose threshold exceeds the word.
+struct poisson_table {
+    std::vector<std::uint64_t> thresholds;
+    bool linear = true;
+    void init(double lambda);
+    bool empty() const noexcept { return thresholds.empty(); }
+    unsigned draw(std::uint32_t word) const noexcept {
+        const std::uint64_t* t = thresholds.data();
+        if (linear) {
+            unsigned k = 0;
+            while (word >= t[k]) ++k;
+            return k;
+        }
+        return static_cast<unsigned>(std::upper_bound(thresholds.begin(), thresholds.end(), std::uint64_t(word)) -
+                                     thresholds.begin());
+    }
+};
+
+// A device's targets in one shard: either a contiguous range or a list of indices.
+struct target_set {
+    std::size_t begin = 0, end = 0;
+    std::vector<std::uint32_t> list;
+    bool is_range = true;
+    static std::vector<target_set> split(const std::vector<std::uint32_t>& neurons, const std::vector<std::size_t>& bounds);
+};
+
+// Stimulation devices: their specifications (the source of truth, changed by live control and
+// stored in checkpoints) and the runtime made from them. Device k of a kind keeps index k for
+// good, so its random stream never changes.
+struct device_set {
+    std::vector<poisson_input_spec> poisson_specs;
+    std::vector<spike_generator_spec> generator_specs;
+    std::vector<current_input_spec> current_specs;
+    std::vector<neuron_currents_spec> neuron_current_specs;
+
+    struct poisson_rt {
+        std::size_t pop, port;
+        std::uint32_t id;
+        bool independent;
+        double weight;
+        std::int64_t start, stop;
+        poisson_table table;
+        std::vector<target_set> targets;
+    };
+    struct generator_rt {
+        std::size_t pop, port;
+        double weight;
+        std::int64_t delay;
+        std::vector<std::int64_t> steps;  // emission steps, sorted, with repeats
+        std::vector<target_set> targets;
+    };
+    struct current_rt {
+        std::size_t pop;
+        std::vector<std::int64_t> steps;
+        std::vector<double> amplitudes;
+        std::vector<target_set> targets;
+    };
+    struct neuron_currents_rt {
+        std::size_t pop;
+        std::vector<double> amplitude;  // per neuron of the population (0 where not targeted)
+    };
+    std::vector<poisson_rt> poisson;
+    std::vector<generator_rt> generators;
+    std::vector<current_rt> currents;
+    std::vector<neuron_currents_rt> neuron_currents;
+    std::vector<std::vector<std::size_t>> poisson_by_pop, generators_by_pop, currents_by_pop, neuron_currents_by_pop;
+
+    // Makes the runtime of every device from its specification (after check()).
+    void build(std::vector<std::unique_ptr<population>>& pops, const std::vector<std::vector<std::size_t>>& bounds,
+               double dt);
+    // (Re)makes the runtime of one device from its specification.
+    void make_poisson(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                      const std::vector<std::vector<std::size_t>>& bounds, double dt);
+    void make_generator(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                        const std::vector<std::vector<std::size_t>>& bounds, double dt);
+    void make_current(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                      const std::vector<std::vector<std::size_t>>& bounds, double dt);
+    void make_neuron_currents(std::size_t k, std::vector<std::unique_ptr<population>>& pops);
+    // Adds the devices' input of step n to population q's neurons in shard s.
+    void apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
+               const std::vector<std::size_t>& bounds) const;
+};
+
+// Recorders: specifications, and what each keeps between windows.
+struct recorder_set {
+    std::vector<spike_recorder_spec> spike_specs;
+    std::vector<state_recorder_spec> state_specs;
+    std::vector<rate_recorder_spec> rate_specs;
+    std::vector<weight_recorder_spec> weight_specs;
+    std::vector<signal_recorder_spec> signal_specs;
+
+    struct spike_rec_rt {
+        std::size_t pop;
+        std::vector<std::uint8_t> selected;  // empty: all
+        spike_record data;
+    };
+    struct state_rec_rt {
+        std::size_t pop;
+        std::vector<std::size_t> vars;
+        std::int64_t interval;
+        // Per shard: (column, neuron) pairs of the recorded neurons it owns.
+        std::vector<std::vector<std::pair<std::size_t, std::uint32_t>>> columns;
+        std::vector<double> window_values;  // rows of this window
+        std::int64_t first_row_step = 0;    // step whose sample is row 0 of this window
+        std::size_t window_rows = 0;
+        state_record data;
+    };
+    struct rate_rec_rt {
+        std::size_t pop;
+        std::int64_t bin;
+        std::int64_t next_bin = 0;          // first bin not yet emitted
+        std::vector<std::uint64_t> counts;  // counts of bins next_bin, next_bin+1, ...
+        rate_record data;
+    };
+    struct weight_rec_rt {
+        std::size_t projection;
+        std::int64_t interval;
+        std::int64_t next;  // step at which the next sample is due
+        weight_record data;
+    };
+    struct signal_rec_rt {
+        std::size_t pop;
+        std::int64_t interval;
+        struct term {
+            std::size_t a;
+            std::ptrdiff_t b;  // -1: none
+            double offset, coefficient;
+            bool absolute;
+            std::size_t delay;  // in samples
+        };
+        std::vector<term> terms;
+        std::size_t blocks = 0;
+        // partial[(row * terms + k) * blocks + block] for the rows of this window
+        std::vector<double> partial;
+        std::int64_t first_row_step = 0;
+        std::size_t window_rows = 0;
+        std::vector<std::vector<double>> history;  // per term: recent sums (for delays)
+        double scale = 1.0;
+        signal_record data;
+    };
+    std::vector<spike_rec_rt> spikes;
+    std::vector<state_rec_rt> states;
+    std::vector<rate_rec_rt> rates;
+    std::vector<weight_rec_rt> weights;
+    std::vector<signal_rec_rt> signals;
+    std::vector<std::vector<std::size_t>> states_by_pop, signals_by_pop;
+    std::size_t recording_bytes = 0;
+    bool truncated = false;
+
+    void build(const network& net, const std::vector<std::unique_ptr<population>>& pops,
+               const std::vector<std::vector<std::size_t>>& bounds, double dt);
+    // Sizes the sample buffers of the window [t0, t0 + W).
+    void begin_window(std::int64_t t0, std::int64_t W);
+    // Samples state and signal recorders of population q in shard s at the end of step n.
+    void sample(const population& pop, std::size_t q, std::size_t s, std::int64_t n, std::size_t b, std::size_t e);
+};
+
+// Per-shard buffers of the update phase.
+struct shard_scratch {
+    std::vector<std::uint32_t> spikes;  // local indices, in (step, population, index) order
+    std::vector<std::uint32_t> counts;  // spikes per (step in window, population)
+    std::uint64_t events = 0;
+};
+
+// Online inter-spike-interval statistics per neuron (steps), for summaries without recording.
+struct isi_stats {
+    std::vector<std::int64_t> last;
+    std::vector<std::uint32_t> count;
+    std::vector<double> sum, sum_sq;
+};
+
+struct network_state {
+    device_set devices;
+    recorder_set recorders;
+
+    // Neurons of population q in shard s: [bounds[q][s], bounds[q][s+1]).
+    std::vector<std::vector<std::size_t>> bounds;
+    std::vector<std::vector<std::size_t>> outgoing;  // projections by source population
+    std::int64_t window = 1;
+    std::size_t ring_slots = 2;
+
+    // pending[projection][shard][arrival step % ring slots]: sources whose spikes reach the
+    // synapses of a plastic projection in that step.
+    std::vector<std::vector<std::vector<std::vector<std::uint32_t>>>> pending;
+    std::vector<std::vector<std::size_t>> plastic_by_target;  // plastic projections by target population
+
+    std::vector<shard_scratch> scratch;
+    window_spikes spikes;  // the last window's spikes of every process, delivered next window
+    std::shared_ptr<communicator> comm = std::make_shared<local_communicator>();
+    std::vector<isi_stats> isi;
+
+    std::int64_t flush_interval = 1;
+    std::int64_t next_flush = 0;
+    std::unique_ptr<tbb::task_arena> arena;
+    // Lets an arena use more threads than cores when asked to (results never depend on it).
+    std::unique_ptr<tbb::global_control> allow_threads;
+
+    template <class Body>
+    void parallel_shards(std::size_t shards, Body&& body) {
+        if (shards == 1) {
+            body(std::size_t{0});
+            return;
+        }
+        arena->execute([&] {
+            tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) { body(s); }, tbb::static_partitioner());
+        });
+    }
+};
+
+// What the phases of a window work on.
+struct engine {
+    const run_config& config;
+    std::vector<std::unique_ptr<population>>& populations;
+    std::vector<projection>& projections;
+    network_state& state;
+    std::size_t shards;
+};
+
+// The phases of one min-delay window [t0, t0 + W), in order:
+// delivery.cpp: the previous window's spikes into shard s's input rings (and plastic queues);
+// returns the synaptic events delivered.
+std::uint64_t deliver_window(engine& e, std::size_t shard);
+// update.cpp: for each step and population, shard s's devices, plastic arrivals, neuron update
+// and samples; its spikes go to state.scratch[s].
+void update_window(engine& e, std::size_t shard, std::int64_t t0, std::int64_t W);
+// exchange.cpp: merges the shards' spikes in canonical order, exchanges them through the
+// communicator, and updates spike counts and interval statistics.
+void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts);
+// recording.cpp: spike, state, signal, weight and rate recorders take the window's data (after
+// `flush` brings deferred plastic weights up to date when a weight sample is due).
+void record_window(engine& e, const network& net, recording_sink* sink, std::int64_t step_after,
+                   std::size_t memory_limit, const std::function<void()>& flush);
+
+// The canonical position of every synapse of projection k (see state_block.hpp).
+synapse_order canonical_order(const projection& p, std::size_t source_size);
+
+} // namespace lamina::sim::detail

@@ -1,0 +1,247 @@
+// The recording phase: recorders take each window's data, keep it in memory within a budget or
+// hand it to a sink. State and signal recorders sample during the update phase (sample()); spike,
+// rate and weight recorders read the exchanged spikes and the weights after it.
+#include "network_state.hpp"
+
+#include "signal_block_sums.hpp"
+
+#include <numeric>
+
+namespace lamina::sim::detail {
+
+void recorder_set::build(const network& net, const std::vector<std::unique_ptr<population>>& pops,
+                         const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const std::size_t npop = pops.size();
+    const std::size_t S = bounds.empty() ? 1 : bounds[0].size() - 1;
+    states_by_pop.assign(npop, {});
+    signals_by_pop.assign(npop, {});
+    for (const auto& r : spike_specs) {
+        spike_rec_rt rt;
+        rt.pop = resolve_population(pops, r.population, "", "");
+        if (!r.neurons.empty()) {
+            rt.selected.assign(pops[rt.pop]->size(), 0);
+            for (auto i : r.neurons) rt.selected[i] = 1;
+        }
+        spikes.push_back(std::move(rt));
+    }
+    for (const auto& r : state_specs) {
+        state_rec_rt rt;
+        rt.pop = resolve_population(pops, r.population, "", "");
+        for (const auto& v : r.variables) rt.vars.push_back(*pops[rt.pop]->state_index(v));
+        rt.interval = std::max<std::int64_t>(1, std::llround(r.interval_ms / dt));
+        rt.columns.assign(S, {});
+        std::vector<std::uint32_t> neurons = r.neurons;
+        if (neurons.empty()) {
+            neurons.resize(pops[rt.pop]->size());
+            std::iota(neurons.begin(), neurons.end(), 0u);
+        }
+        for (std::size_t c = 0; c < neurons.size(); ++c)
+            for (std::size_t s = 0; s < S; ++s)
+                if (neurons[c] >= bounds[rt.pop][s] && neurons[c] < bounds[rt.pop][s + 1])
+                    rt.columns[s].push_back({c, neurons[c]});
+        rt.data.neurons = neurons;
+        rt.data.variables = r.variables;
+        states_by_pop[rt.pop].push_back(states.size());
+        states.push_back(std::move(rt));
+    }
+    for (const auto& r : weight_specs) {
+        weight_rec_rt rt;
+        rt.projection = net.projection_index(r.projection);
+        rt.interval = std::max<std::int64_t>(1, std::llround(r.interval_ms / dt));
+        rt.next = rt.interval;
+        weights.push_back(std::move(rt));
+    }
+    for (const auto& r : signal_specs) {
+        signal_rec_rt rt;
+        rt.pop = resolve_population(pops, r.population, "", "");
+        const auto& pop = *pops[rt.pop];
+        rt.interval = std::max<std::int64_t>(1, std::llround(r.interval_ms / dt));
+        for (const auto& t : r.terms)
+            rt.terms.push_back({*pop.state_index(t.variable),
+                                t.times.empty() ? std::ptrdiff_t(-1) : std::ptrdiff_t(*pop.state_index(t.times)),
+                                t.offset, t.coefficient, t.absolute,
+                                static_cast<std::size_t>(std::llround(t.delay_ms / (double(rt.interval) * dt)))});
+        rt.blocks = (pop.size() + 63) / 64;
+        rt.history.assign(rt.terms.size(), {});
+        rt.scale = r.mean ? 1.0 / double(pop.size()) : 1.0;
+        signals_by_pop[rt.pop].push_back(signals.size());
+        signals.push_back(std::move(rt));
+    }
+    for (const auto& r : rate_specs) {
+        rate_rec_rt rt;
+        rt.pop = resolve_population(pops, r.population, "", "");
+        rt.bin = std::max<std::int64_t>(1, std::llround(r.bin_ms / dt));
+        rt.data.bin_ms = double(rt.bin) * dt;
+        rates.push_back(std::move(rt));
+    }
+}
+
+void recorder_set::begin_window(std::int64_t t0, std::int64_t W) {
+    // Samples are taken at the end of steps n with (n + 1) % interval == 0.
+    for (auto& R : states) {
+        const std::int64_t first = ((t0 + 1 + R.interval - 1) / R.interval) * R.interval;
+        R.first_row_step = first;
+        R.window_rows = first <= t0 + W ? static_cast<std::size_t>((t0 + W - first) / R.interval + 1) : 0;
+        R.window_values.assign(R.window_rows * R.data.neurons.size() * R.vars.size(), 0.0);
+    }
+    for (auto& R : signals) {
+        const std::int64_t first = ((t0 + 1 + R.interval - 1) / R.interval) * R.interval;
+        R.first_row_step = first;
+        R.window_rows = first <= t0 + W ? static_cast<std::size_t>((t0 + W - first) / R.interval + 1) : 0;
+        R.partial.assign(R.window_rows * R.terms.size() * R.blocks, 0.0);
+    }
+}
+
+void recorder_set::sample(const population& pop, std::size_t q, std::size_t s, std::int64_t n, std::size_t b,
+                          std::size_t e) {
+    for (std::size_t r : signals_by_pop[q]) {
+        auto& R = signals[r];
+        if ((n + 1) % R.interval != 0) continue;
+        const std::size_t row = static_cast<std::size_t>((n + 1 - R.first_row_step) / R.interval);
+        const std::size_t nt = R.terms.size();
+        for (std::size_t k = 0; k < nt; ++k) {
+            const auto& T = R.terms[k];
+            const double* a = pop.state(T.a);
+            const double* bv = T.b >= 0 ? pop.state(static_cast<std::size_t>(T.b)) : nullptr;
+            double* out = R.partial.data() + (row * nt + k) * R.blocks;
+            signal_block_sums(a, bv, T.offset, T.absolute, b, e, out);
+        }
+    }
+    for (std::size_t r : states_by_pop[q]) {
+        auto& R = states[r];
+        if ((n + 1) % R.interval != 0) continue;
+        const std::size_t row = static_cast<std::size_t>((n + 1 - R.first_row_step) / R.interval);
+        const std::size_t width = R.data.neurons.size() * R.vars.size();
+        double* out = R.window_values.data() + row * width;
+        for (const auto& [col, i] : R.columns[s])
+            for (std::size_t v = 0; v < R.vars.size(); ++v) out[col * R.vars.size() + v] = pop.state(R.vars[v])[i];
+    }
+}
+
+void record_window(engine& e, const network& net, recording_sink* sink, std::int64_t step, std::size_t limit,
+                   const std::function<void()>& flush) {
+    auto& Rs = e.state.recorders;
+    const auto& spikes = e.state.spikes;
+    const double dt = e.config.dt_ms;
+    // Once the budget is exhausted, recording stops for good, so what was kept is a prefix.
+    auto budget = [&](std::size_t bytes) {
+        if (sink) return true;
+        if (Rs.truncated || Rs.recording_bytes + bytes > limit) {
+            Rs.truncated = true;
+            return false;
+        }
+        Rs.recording_bytes += bytes;
+        return true;
+    };
+    for (std::size_t r = 0; r < Rs.spikes.size(); ++r) {
+        auto& R = Rs.spikes[r];
+        spike_record chunk;
+        for (const auto& seg : spikes.segments) {
+            if (seg.population != R.pop) continue;
+            const double t = double(seg.step + 1) * dt;
+            for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+                const auto i = spikes.neurons[m];
+                if (!R.selected.empty() && !R.selected[i]) continue;
+                chunk.times_ms.push_back(t);
+                chunk.neurons.push_back(i);
+            }
+        }
+        if (chunk.times_ms.empty()) continue;
+        if (sink) {
+            sink->spikes(Rs.spike_specs[r].name, chunk.times_ms, chunk.neurons);
+        } else if (budget(chunk.times_ms.size() * 12)) {
+            R.data.times_ms.insert(R.data.times_ms.end(), chunk.times_ms.begin(), chunk.times_ms.end());
+            R.data.neurons.insert(R.data.neurons.end(), chunk.neurons.begin(), chunk.neurons.end());
+        }
+    }
+    for (std::size_t r = 0; r < Rs.states.size(); ++r) {
+        auto& R = Rs.states[r];
+        if (R.window_rows == 0) continue;
+        std::vector<double> times(R.window_rows);
+        for (std::size_t row = 0; row < R.window_rows; ++row)
+            times[row] = double(R.first_row_step + std::int64_t(row) * R.interval) * dt;
+        if (sink) {
+            sink->samples(Rs.state_specs[r].name, times, R.window_values);
+        } else if (budget(R.window_values.size() * 8 + times.size() * 8)) {
+            R.data.times_ms.insert(R.data.times_ms.end(), times.begin(), times.end());
+            R.data.values.insert(R.data.values.end(), R.window_values.begin(), R.window_values.end());
+        }
+    }
+    for (std::size_t r = 0; r < Rs.signals.size(); ++r) {
+        auto& R = Rs.signals[r];
+        if (R.window_rows == 0) continue;
+        std::vector<double> times(R.window_rows), values(R.window_rows);
+        const std::size_t nt = R.terms.size();
+        for (std::size_t row = 0; row < R.window_rows; ++row) {
+            times[row] = double(R.first_row_step + std::int64_t(row) * R.interval) * dt;
+            double v = 0.0;
+            for (std::size_t k = 0; k < nt; ++k) {
+                const double* part = R.partial.data() + (row * nt + k) * R.blocks;
+                double sum = 0.0;
+                for (std::size_t blk = 0; blk < R.blocks; ++blk) sum += part[blk];
+                // A delayed term enters with its sum of `delay` samples ago (0 before that).
+                auto& h = R.history[k];
+                const auto& T = R.terms[k];
+                h.push_back(sum);
+                const double delayed = h.size() > T.delay ? h[h.size() - 1 - T.delay] : 0.0;
+                if (h.size() > T.delay + 1) h.erase(h.begin());
+                v += T.coefficient * delayed;
+            }
+            values[row] = v * R.scale;
+        }
+        if (sink) {
+            sink->signals(Rs.signal_specs[r].name, times, values);
+        } else if (budget(values.size() * 16)) {
+            R.data.times_ms.insert(R.data.times_ms.end(), times.begin(), times.end());
+            R.data.values.insert(R.data.values.end(), values.begin(), values.end());
+        }
+    }
+    bool sample_due = step >= e.state.next_flush;
+    for (const auto& R : Rs.weights) sample_due = sample_due || step >= R.next;
+    if (sample_due) flush();
+    for (std::size_t r = 0; r < Rs.weights.size(); ++r) {
+        auto& R = Rs.weights[r];
+        // Only at the end of a window of the fixed grid: a run that ends inside a window must
+        // not move a sample, or chained runs would record other samples than one run.
+        if (step < R.next || step % e.state.window != 0) continue;
+        R.next = (step / R.interval + 1) * R.interval;
+        const auto w = net.weights(R.projection);
+        const double t = double(step) * dt;
+        if (sink) {
+            sink->weights(Rs.weight_specs[r].name, t, w);
+        } else if (budget(w.size() * 4 + 8)) {
+            R.data.synapses = w.size();
+            R.data.times_ms.push_back(t);
+            R.data.values.insert(R.data.values.end(), w.begin(), w.end());
+        }
+    }
+    for (std::size_t r = 0; r < Rs.rates.size(); ++r) {
+        auto& R = Rs.rates[r];
+        for (const auto& seg : spikes.segments) {
+            if (seg.population != R.pop) continue;
+            const std::size_t idx = static_cast<std::size_t>(seg.step / R.bin - R.next_bin);
+            if (R.counts.size() <= idx) R.counts.resize(idx + 1, 0);
+            R.counts[idx] += seg.end - seg.begin;
+        }
+        const std::int64_t complete = step / R.bin;  // bins [0, complete) have ended
+        if (complete <= R.next_bin) continue;
+        const auto nb = static_cast<std::size_t>(complete - R.next_bin);
+        if (R.counts.size() < nb) R.counts.resize(nb, 0);
+        const double norm = 1000.0 / (double(e.populations[R.pop]->size()) * double(R.bin) * dt);
+        std::vector<double> starts(nb), rates(nb);
+        for (std::size_t b = 0; b < nb; ++b) {
+            starts[b] = double(R.next_bin + std::int64_t(b)) * double(R.bin) * dt;
+            rates[b] = double(R.counts[b]) * norm;
+        }
+        R.counts.erase(R.counts.begin(), R.counts.begin() + static_cast<std::ptrdiff_t>(nb));
+        R.next_bin = complete;
+        if (sink) {
+            sink->rates(Rs.rate_specs[r].name, starts, rates);
+        } else if (budget(nb * 16)) {
+            R.data.bin_start_ms.insert(R.data.bin_start_ms.end(), starts.begin(), starts.end());
+            R.data.rate_hz.insert(R.data.rate_hz.end(), rates.begin(), rates.end());
+        }
+    }
+}
+
+} // namespace lamina::sim::detail

@@ -1,0 +1,62 @@
+// The schedule: a run is a sequence of min-delay windows, each the same four phases (delivery and
+// update in parallel per shard, then exchange and recording). Windows lie on a fixed grid of
+// multiples of the window length from step 0, so a run split anywhere only cuts a window in two;
+// nothing a window computes depends on where it starts, and chained runs give bitwise the
+// results of one run.
+#include "network_state.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace lamina::sim {
+
+void network::flush_plasticity() {
+    auto& I = *state_;
+    bool any = false;
+    for (const auto& P : projections_) any = any || (P.rule && P.rule->deferred_post());
+    if (!any) return;
+    I.parallel_shards(shards_, [&](std::size_t s) {
+        for (auto& P : projections_)
+            if (P.rule && P.rule->deferred_post()) P.rule->flush(s, step_);
+    });
+    I.next_flush = step_ + I.flush_interval;
+}
+
+void network::run(double duration_ms) {
+    if (!(duration_ms >= 0.0) || !std::isfinite(duration_ms))
+        throw parameter_error("run", "duration", fmt::format("must be a finite time >= 0 ms, got {}", duration_ms));
+    run_steps(std::llround(duration_ms / config_.dt_ms));
+}
+
+void network::run_steps(std::int64_t steps) {
+    if (steps < 0) throw parameter_error("run", "duration", "must be >= 0 steps");
+    if (!built_) build();
+    auto& I = *state_;
+    const std::int64_t end = step_ + steps;
+    stop_requested_ = 0;
+    stopped_early_ = false;
+    detail::engine e{config_, populations_, projections_, I, shards_};
+    I.flush_interval = std::max<std::int64_t>(1, std::llround(1000.0 / config_.dt_ms));
+    if (I.next_flush == 0) I.next_flush = I.flush_interval;
+
+    while (step_ < end) {
+        if (stop_requested_) {
+            stopped_early_ = true;
+            break;
+        }
+        const std::int64_t t0 = step_;
+        const std::int64_t W = std::min(I.window - t0 % I.window, end - t0);
+        I.recorders.begin_window(t0, W);
+        I.parallel_shards(shards_, [&](std::size_t s) {
+            I.scratch[s].events = detail::deliver_window(e, s);
+            detail::update_window(e, s, t0, W);
+        });
+        for (auto& sc : I.scratch) synaptic_events_ += sc.events;
+        detail::exchange_window(e, t0, W, spike_counts_);
+        step_ += W;
+        detail::record_window(e, *this, sink_, step_, config_.recording_memory_limit, [this] { flush_plasticity(); });
+    }
+    flush_plasticity();
+}
+
+} // namespace lamina::sim

@@ -1,0 +1,281 @@
+// The live engine: chained runs equal one run, checkpoints continue exactly, live control acts as
+// documented, and bad checkpoint files are refused with a message.
+#include "engine_fixture.hpp"
+
+#include "lamina/sim/checkpoint.hpp"
+#include "lamina/sim/hdf5_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace lamina;
+using test::collect;
+using test::fixture_options;
+using test::make_fixture;
+using test::require_identical;
+
+namespace {
+
+const std::vector<std::string> all_models{"lif_psc_delta", "lif_psc_exp", "lif_cond_exp", "adex", "izhikevich"};
+// Every rule, alone and with Tsodyks-Markram short-term plasticity on one of them.
+const std::vector<std::pair<std::string, std::string>> all_rules{
+    {"stdp_pair", ""},   {"stdp_triplet", ""},      {"vogels_istdp", ""},           {"reward_stdp", ""},
+    {"synaptic_scaling", ""}, {"static", "tsodyks_markram"}, {"stdp_pair", "tsodyks_markram"}};
+
+std::string scratch_file(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() / ("lamina_engine_state_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return (dir / name).string();
+}
+
+// Runs `pieces` (ms) one after the other, with dopamine before each piece for reward STDP.
+void run_pieces(sim::network& net, const std::vector<double>& pieces, bool reward) {
+    for (double p : pieces) {
+        if (reward) net.modulate(0, 0.05);
+        net.run(p);
+    }
+}
+
+} // namespace
+
+TEST_CASE("chained runs give bitwise the spikes, state, weights and signals of one run", "[engine][live]") {
+    for (int threads : {1, 2, 3}) {
+        DYNAMIC_SECTION("threads " << threads) {
+            fixture_options o;
+            o.threads = threads;
+            auto whole = make_fixture(o);
+            run_pieces(*whole, {80.0, 120.0}, false);
+            auto pieces = make_fixture(o);
+            // Splits inside windows, a zero-length run and single steps.
+            run_pieces(*pieces, {37.3, 0.0, 0.1, 0.1, 42.5, 55.55, 64.45}, false);
+            REQUIRE(pieces->current_step() == whole->current_step());
+            require_identical(collect(*whole), collect(*pieces));
+            CHECK(whole->synaptic_events() == pieces->synaptic_events());
+        }
+    }
+}
+
+TEST_CASE("a checkpoint continues every neuron model bitwise, on another thread count", "[engine][checkpoint]") {
+    for (const auto& model : all_models) {
+        DYNAMIC_SECTION(model) {
+            fixture_options o;
+            o.model = model;
+            o.rule = "stdp_pair";
+            auto whole = make_fixture(o);
+            whole->run(120.0);
+            whole->run(80.0);
+            const auto reference = collect(*whole, 120.0);
+
+            o.threads = 2;
+            auto first = make_fixture(o);
+            first->run(120.0);
+            const auto path = scratch_file(model + ".h5");
+            first->save_checkpoint(path);
+            o.threads = 3;
+            auto second = make_fixture(o);
+            second->load_checkpoint(path);
+            CHECK(second->current_time_ms() == Approx(120.0));
+            second->run(80.0);
+            require_identical(reference, collect(*second, 120.0));
+            CHECK(second->synaptic_events() == whole->synaptic_events());
+        }
+    }
+}
+
+TEST_CASE("a checkpoint continues every plasticity rule bitwise, with spikes in flight", "[engine][checkpoint]") {
+    for (const auto& [rule, short_term] : all_rules) {
+        DYNAMIC_SECTION(rule << (short_term.empty() ? "" : " + " + short_term)) {
+            const bool reward = rule == "reward_stdp";
+            fixture_options o;
+            o.model = "lif_psc_exp";
+            o.rule = rule;
+            o.short_term = short_term;
+            o.threads = 1;
+            auto whole = make_fixture(o);
+            run_pieces(*whole, {101.3, 98.7}, reward);
+            const auto reference = collect(*whole, 101.3);
+
+            for (auto [save_threads, load_threads] : {std::pair{1, 4}, std::pair{3, 2}}) {
+                o.threads = save_threads;
+                auto first = make_fixture(o);
+                run_pieces(*first, {101.3}, reward);
+                const auto path = scratch_file(rule + short_term + ".h5");
+                first->save_checkpoint(path);
+                o.threads = load_threads;
+                auto second = make_fixture(o);
+                second->load_checkpoint(path);
+                run_pieces(*second, {98.7}, reward);
+                INFO("saved on " << save_threads << " threads, loaded on " << load_threads);
+                require_identical(reference, collect(*second, 101.3));
+            }
+        }
+    }
+}
+
+TEST_CASE("saving a checkpoint does not change the run that wrote it", "[engine][checkpoint]") {
+    fixture_options o;
+    o.rule = "stdp_triplet";
+    auto plain = make_fixture(o);
+    plain->run(150.0);
+    auto saving = make_fixture(o);
+    for (int k = 0; k < 5; ++k) {
+        saving->run(30.0);
+        saving->save_checkpoint(scratch_file("every30.h5"));
+    }
+    require_identical(collect(*plain), collect(*saving));
+}
+
+TEST_CASE("live control: parameters, state, stimuli, weights and plasticity change between runs", "[engine][live]") {
+    fixture_options o;
+    auto net = make_fixture(o);
+    net->run(50.0);
+    const std::size_t E = 0;
+
+    SECTION("a refused parameter leaves the old value; an accepted one acts from the next step") {
+        const double tau = net->population_at(E).parameter("tau_m");
+        CHECK_THROWS_AS(net->set_parameter(E, "tau_m", -1.0), sim::parameter_error);
+        CHECK(net->population_at(E).parameter("tau_m") == tau);
+        CHECK_THROWS_WITH(net->set_parameter(E, "tau_n", 1.0), Catch::Contains("tau_n"));
+        net->set_parameter(E, "tau_m", 2.0 * tau);
+        CHECK(net->population_at(E).parameter("tau_m") == 2.0 * tau);
+    }
+    SECTION("state written through the view and through set_state is what the next step starts from") {
+        auto v = net->state_values(E, "V_m");
+        v[3] = -60.0;
+        const std::vector<std::uint32_t> who{4, 5};
+        const std::vector<double> values{-61.0, -62.0};
+        net->set_state(E, "V_m", who, values);
+        CHECK(net->state_values(E, "V_m")[3] == -60.0);
+        CHECK(net->state_values(E, "V_m")[5] == -62.0);
+        CHECK_THROWS_AS(net->set_state(E, "V_m", who, std::vector<double>{1.0, 2.0, 3.0}), sim::parameter_error);
+        CHECK_THROWS_WITH(net->set_state(E, "V_n", {}, std::vector<double>{1.0}), Catch::Contains("V_m"));
+    }
+    SECTION("silencing the drive and raising it again changes the rate accordingly") {
+        net->take_spikes(0);
+        net->set_poisson_rate(0, 0.0);
+        net->set_poisson_rate(1, 0.0);
+        net->set_neuron_currents(0, std::vector<double>(5, 0.0));
+        net->run(100.0);
+        const auto quiet = net->take_spikes(0).times_ms.size();
+        net->set_poisson_rate(0, 8000.0);
+        net->run(100.0);
+        const auto loud = net->take_spikes(0).times_ms.size();
+        INFO("spikes of E in 100 ms: without drive " << quiet << ", with doubled drive " << loud);
+        CHECK(loud > 10 * (quiet + 1));
+        CHECK_THROWS_AS(net->set_poisson_rate(0, -1.0), sim::parameter_error);
+    }
+    SECTION("devices added after build act from the current step; past spike times are refused") {
+        net->take_spikes(0);
+        const auto g = net->add_spike_generator({"late", "E", {42}, {60.0}, 500.0, 0.1, "excitatory"});
+        net->run(20.0);
+        const auto s = net->take_spikes(0);
+        // The 500 pA jump at 60.1 ms makes neuron 42 fire within a few ms, and not before.
+        double first = -1.0;
+        for (std::size_t m = 0; m < s.times_ms.size(); ++m)
+            if (s.neurons[m] == 42 && first < 0.0) first = s.times_ms[m];
+        CHECK(first > 60.1);
+        CHECK(first < 63.0);
+        CHECK_THROWS_WITH(net->inject_spikes(g, std::vector<double>{10.0}), Catch::Contains("must come after"));
+        CHECK_THROWS_AS(net->add_poisson_input({"bad", "Q", {}, 10.0, 1.0, "excitatory"}), sim::parameter_error);
+        const auto c = net->add_current_input(sim::current_input_spec::dc("late_dc", "E", 1000.0));
+        net->set_current_amplitude(c, 0.0);
+    }
+    SECTION("weights written in canonical order read back; plasticity off freezes them") {
+        const auto k = net->projection_index("EE");
+        auto w = net->weights(k);
+        for (auto& x : w) x = 0.5f * x;
+        net->set_weights(k, w);
+        CHECK(net->weights(k) == w);
+        net->set_plasticity_enabled(k, false);
+        // Spikes already in flight still reach their synapses through the rule (a delay's worth).
+        net->run(10.0);
+        const auto frozen = net->weights(k);
+        net->run(100.0);
+        CHECK(net->weights(k) == frozen);
+        net->set_plasticity_enabled(k, true);
+        net->run(100.0);
+        CHECK(net->weights(k) != frozen);
+        const auto static_k = net->projection_index("EI");
+        auto ws = net->weights(static_k);
+        ws[0] = 0.0f;
+        net->set_weights(static_k, ws);
+        CHECK(net->weights(static_k) == ws);
+        CHECK_THROWS_AS(net->set_weights(k, std::vector<float>(3, 0.0f)), sim::parameter_error);
+        CHECK_THROWS_AS(net->set_plasticity_enabled(static_k, false), sim::error);
+    }
+}
+
+TEST_CASE("bad checkpoint files are refused with what is wrong", "[engine][checkpoint]") {
+    fixture_options o;
+    auto net = make_fixture(o);
+    net->run(20.0);
+    const auto good = scratch_file("good.h5");
+    net->save_checkpoint(good);
+    auto fresh = [&] { return make_fixture(o); };
+    auto refused = [&](const std::string& path, const std::string& says) {
+        auto n = fresh();
+        CHECK_THROWS_AS(n->load_checkpoint(path), sim::checkpoint_error);
+        CHECK_THROWS_WITH(n->load_checkpoint(path), Catch::Contains(says));
+    };
+    refused(scratch_file("missing.h5"), "no such file");
+    {
+        std::ofstream(scratch_file("text.h5")) << "not hdf5";
+        refused(scratch_file("text.h5"), "not a readable lamina checkpoint");
+    }
+    {
+        const auto size = std::filesystem::file_size(good);
+        const auto cut = scratch_file("truncated.h5");
+        std::filesystem::copy_file(good, cut, std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::resize_file(cut, size / 2);
+        auto n = fresh();
+        CHECK_THROWS_AS(n->load_checkpoint(cut), sim::checkpoint_error);
+    }
+    {
+        const auto other = scratch_file("version.h5");
+        std::filesystem::copy_file(good, other, std::filesystem::copy_options::overwrite_existing);
+        auto f = sim::hdf5::file::open_read_write(other);
+        f.set_attribute("format_version", std::int64_t{99});
+        f.close();
+        refused(other, "format version 99");
+    }
+    {
+        const auto foreign = scratch_file("foreign.h5");
+        auto f = sim::hdf5::file::create(foreign);
+        f.set_attribute("format", "something-else");
+        f.close();
+        refused(foreign, "not a lamina checkpoint");
+    }
+    {
+        fixture_options bigger = o;
+        bigger.model = "lif_psc_delta";
+        auto n = make_fixture(bigger);
+        CHECK_THROWS_WITH(n->load_checkpoint(good), Catch::Contains("belongs to another network"));
+        fixture_options seeded = o;
+        seeded.seed = 8;
+        auto m = make_fixture(seeded);
+        CHECK_THROWS_WITH(m->load_checkpoint(good), Catch::Contains("seed"));
+    }
+    // The good file still loads after all this.
+    auto n = fresh();
+    n->load_checkpoint(good);
+    CHECK(n->current_time_ms() == Approx(20.0));
+}
+
+TEST_CASE("a checkpoint is written atomically: a failed write leaves the previous file intact", "[engine][checkpoint]") {
+    fixture_options o;
+    auto net = make_fixture(o);
+    net->run(10.0);
+    const auto path = scratch_file("atomic.h5");
+    net->save_checkpoint(path);
+    const auto before = std::filesystem::file_size(path);
+    // A directory where the temporary file should go makes the write fail.
+    std::filesystem::create_directories(path + ".tmp" + std::to_string(::getpid()));
+    net->run(10.0);
+    CHECK_THROWS_AS(net->save_checkpoint(path), sim::error);
+    CHECK(std::filesystem::file_size(path) == before);
+    CHECK(sim::read_checkpoint_header(path).step == 100);
+    std::filesystem::remove_all(path + ".tmp" + std::to_string(::getpid()));
+}
