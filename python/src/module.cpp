@@ -128,9 +128,7 @@ void bind_network(py::module_& m) {
         .def_property_readonly("time", &network::current_time_ms)
         .def_property_readonly("description", &network::description)
         .def_property_readonly("description_origin", &network::description_origin)
-        .def("set_description", [](network& n, std::string text, std::string origin) {
-            n.set_description(std::move(text), std::move(origin));
-        })
+        .def("set_description", &network::set_description)
         .def("build", [](network& n) {
             py::gil_scoped_release unlocked;
             n.build();
@@ -226,12 +224,8 @@ void bind_network(py::module_& m) {
                                                 to_vector(amplitudes)};
             return n.add_neuron_currents(std::move(s));
         })
-        .def("set_poisson_rate", [](network& n, std::size_t k, double rate) {
-            n.set_poisson_rate(k, rate);
-        })
-        .def("set_current_amplitude", [](network& n, std::size_t k, double amplitude) {
-            n.set_current_amplitude(k, amplitude);
-        })
+        .def("set_poisson_rate", &network::set_poisson_rate)
+        .def("set_current_amplitude", &network::set_current_amplitude)
         .def("inject_spikes", [](network& n, std::size_t k, const double_array& times) {
             n.inject_spikes(k, view(times));
         })
@@ -260,12 +254,8 @@ void bind_network(py::module_& m) {
             return d;
         })
         .def("modulate", &network::modulate)
-        .def("set_plasticity_enabled", [](network& n, std::size_t k, bool on) {
-            n.set_plasticity_enabled(k, on);
-        })
-        .def("plasticity_enabled", [](const network& n, std::size_t k) {
-            return n.plasticity_enabled(k);
-        });
+        .def("set_plasticity_enabled", &network::set_plasticity_enabled)
+        .def("plasticity_enabled", &network::plasticity_enabled);
 
     // Recorders
     c.def("recorder_names", [](const network& n, const std::string& kind) {
