@@ -674,7 +674,7 @@ TEST_CASE("gao model: conductances have the requested mean ratio and the expecte
     }
 }
 
-TEST_CASE("gao model: 30-50 Hz slope steepens from -0.46 at E:I 1:2 to -0.85 at 1:6", "[spectrum]") {
+TEST_CASE("gao model: simulated 30-50 Hz slopes match the analytic slope of each E:I ratio and steepen from 1:2 to 1:6", "[spectrum]") {
     // 40 trials of 2 min per ratio; Welch 1 s / 0.5 s step; robust log-log fit (Gao et al. 2017).
     // Each simulated slope is compared with the analytic expectation for the same parameters
     // (gao_expected_psd over the same 1 Hz bins, the fit above).
