@@ -14,6 +14,7 @@ struct subcommand {
 };
 
 subcommand add_run_command(CLI::App& app);       // run.cpp
+subcommand add_resume_command(CLI::App& app);    // resume.cpp
 subcommand add_check_command(CLI::App& app);     // check.cpp
 subcommand add_info_command(CLI::App& app);      // info.cpp
 subcommand add_spectrum_command(CLI::App& app);  // spectrum.cpp

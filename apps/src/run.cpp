@@ -160,7 +160,14 @@ int command_run(const model_options& o) {
     std::unique_ptr<sim::network> net;
     try {
         d = compose::load_model_file(o.model);
-        if (d.lattice) return command_run_lattice(d, o);
+        if (d.lattice) {
+            if (!o.checkpoint.empty()) {
+                std::fprintf(stderr, "error: %s: --checkpoint: lattices of neural masses have no checkpoints yet\n",
+                             o.model.c_str());
+                return exit_bad_input;
+            }
+            return command_run_lattice(d, o);
+        }
         add_default_recorders(d);
         net = compose::instantiate(d, overrides_of(o));
         net->validate();
@@ -175,58 +182,98 @@ int command_run(const model_options& o) {
         std::fprintf(stderr, "error: --duration must be >= 0 ms\n");
         return exit_bad_input;
     }
-    const std::string output = default_output(d, o);
+    if (!o.quiet) std::fprintf(stderr, "lamina: building %s\n", o.model.c_str());
+    return run_network(d, *net, o, duration_ms, default_output(d, o));
+}
+
+} // namespace
+
+int run_network(const compose::model_description& d, sim::network& net, const model_options& o, double duration_ms,
+                const std::string& output) {
     const bool tty = isatty(fileno(stderr)) != 0;
+    if (!o.checkpoint.empty() && o.checkpoint == output) {
+        std::fprintf(stderr, "error: --checkpoint and the result file are the same file (%s)\n", output.c_str());
+        return exit_bad_input;
+    }
     try {
-        if (!o.quiet) std::fprintf(stderr, "lamina: building %s\n", o.model.c_str());
-        net->build();
+        net.build();
         std::map<std::string, std::string> recorder_populations;
         for (const auto& r : d.spike_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.state_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.rate_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.weight_recorders) recorder_populations[r.name] = r.projection;
         sim::result_file_writer writer(output);
-        writer.add_recorders(*net, recorder_populations);
+        writer.add_recorders(net, recorder_populations);
         // A lead field mixes proxies into electrode traces as they stream to the file.
         std::optional<models::eeg::lead_field_sink> electrodes;
         if (auto field = compose::lead_field_of(d)) {
             for (const auto& e : field->electrodes) writer.add_signal_recorder(e, "lead_field");
             electrodes.emplace(std::move(*field), writer);
-            net->set_recording_sink(&*electrodes);
+            net.set_recording_sink(&*electrodes);
         } else {
-            net->set_recording_sink(&writer);
+            net.set_recording_sink(&writer);
         }
 
-        running_network.store(net.get());
+        running_network.store(&net);
         interrupted = 0;
         auto previous = std::signal(SIGINT, on_sigint);
+        const std::int64_t start = net.current_step();
         const std::int64_t total = std::llround(duration_ms / d.run.dt_ms);
+        const std::int64_t end = start + total;
         const std::int64_t chunk = std::max<std::int64_t>(1, total / (tty ? 200 : 10));
+        // Checkpoints every `every` steps of model time (on multiples of it), and at the end.
+        const std::int64_t every = o.checkpoint_every ? std::max<std::int64_t>(1, std::llround(*o.checkpoint_every / d.run.dt_ms)) : 0;
+        std::int64_t next_checkpoint = every ? (net.current_step() / every + 1) * every : end;
         const auto t0 = std::chrono::steady_clock::now();
-        std::int64_t done = 0;
-        while (done < total && !interrupted) {
-            const std::int64_t n = std::min(chunk, total - done);
-            net->run_steps(n);
-            done = net->current_step();
-            if (net->stopped_early()) break;
+        double checkpoint_s = 0.0;
+        std::size_t checkpoints = 0;
+        auto save = [&] {
+            const auto c0 = std::chrono::steady_clock::now();
+            net.save_checkpoint(o.checkpoint);
+            checkpoint_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+            ++checkpoints;
+        };
+        std::int64_t done = start;
+        while (done < end && !interrupted) {
+            std::int64_t n = std::min(chunk, end - done);
+            if (!o.checkpoint.empty()) n = std::min(n, next_checkpoint - done);
+            net.run_steps(n);
+            done = net.current_step();
+            if (net.stopped_early()) break;
+            if (!o.checkpoint.empty() && every && done == next_checkpoint && done < end) {
+                save();
+                next_checkpoint += every;
+            }
             if (!o.quiet)
-                print_progress(tty, net->current_time_ms(), duration_ms,
+                print_progress(tty, net.current_time_ms() - double(start) * d.run.dt_ms, duration_ms,
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
-                               done >= total);
+                               done >= end);
         }
-        const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::signal(SIGINT, previous);
         running_network.store(nullptr);
-        const bool was_interrupted = interrupted != 0 || done < total;
+        // The final state, also after Ctrl-C: an interrupted run can be resumed where it stopped.
+        if (!o.checkpoint.empty()) save();
+        const double sim_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - checkpoint_s;
+        const bool was_interrupted = interrupted != 0 || done < end;
         if (was_interrupted && !o.quiet) std::fprintf(stderr, "\nlamina: interrupted; writing what was recorded\n");
 
-        writer.set_run_metadata(*net);
+        writer.set_run_metadata(net);
         writer.set_metadata(sim::result_file_writer::key_model, d.text);
         writer.set_metadata("model_path", d.path);
         writer.set_metadata(sim::result_file_writer::key_simulation_seconds, sim_s);
+        if (start > 0) writer.set_metadata("resumed_from_ms", double(start) * d.run.dt_ms);
+        if (!o.checkpoint.empty()) writer.set_metadata("checkpoint", o.checkpoint);
         writer.finish(was_interrupted);
 
-        const auto summary = summarize(*net, sim_s, output, was_interrupted);
+        auto summary = summarize(net, sim_s, output, was_interrupted);
+        summary.resumed_from_s = double(start) * d.run.dt_ms * 1e-3;
+        summary.model_time_s -= summary.resumed_from_s;
+        if (!o.checkpoint.empty()) {
+            summary.checkpoint = o.checkpoint;
+            summary.checkpoints_written = checkpoints;
+            summary.checkpoint_s = checkpoint_s;
+        }
         if (o.json)
             std::printf("%s\n", to_json(summary).c_str());
         else if (!o.quiet)
@@ -239,6 +286,7 @@ int command_run(const model_options& o) {
     }
 }
 
+namespace {
 } // namespace
 
 subcommand add_run_command(CLI::App& app) {
@@ -251,6 +299,12 @@ subcommand add_run_command(CLI::App& app) {
     run->add_option("--duration", o->duration, "model time in ms (overrides run.duration)")
         ->check(CLI::Range(0.0, 1e12));
     run->add_option("--out", o->out, "result file (HDF5; overrides run.output)");
+    run->add_option("--checkpoint", o->checkpoint,
+                    "write the complete state to this HDF5 file at the end (and every --checkpoint-every ms); "
+                    "`lamina resume` continues it");
+    run->add_option("--checkpoint-every", o->checkpoint_every, "model time in ms between checkpoints")
+        ->check(CLI::Range(1e-9, 1e12))
+        ->needs("--checkpoint");
     run->add_flag("--json", o->json, "print the summary as one JSON object on stdout");
     run->add_flag("--quiet", o->quiet, "no progress or summary text");
     return {run, [o] { return command_run(*o); }};

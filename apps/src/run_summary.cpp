@@ -64,7 +64,14 @@ std::string to_json(const run_summary& s) {
                        s.neurons, s.synapses, s.spikes, json_number(s.model_time_s), json_number(s.build_s),
                        json_number(s.sim_s), json_number(s.real_time_factor()), s.threads, s.seed,
                        json_number(s.peak_rss_mb), json_number(s.bytes_per_synapse), json_string(s.output),
-                       s.interrupted ? "true" : "false", pops);
+                       s.interrupted ? "true" : "false", pops)
+        .insert(1, s.checkpoint.empty() && s.resumed_from_s == 0.0
+                       ? std::string()
+                       : fmt::format("\"resumed_from_s\": {}, \"checkpoint\": {}, \"checkpoints_written\": {}, "
+                                     "\"checkpoint_s\": {}, ",
+                                     json_number(s.resumed_from_s),
+                                     s.checkpoint.empty() ? std::string("null") : json_string(s.checkpoint),
+                                     s.checkpoints_written, json_number(s.checkpoint_s)));
 }
 
 std::string to_text(const run_summary& s) {
@@ -80,7 +87,10 @@ std::string to_text(const run_summary& s) {
     for (const auto& p : s.populations)
         t += fmt::format("  {:<16} {:>10} {:>12} {:>10.3f} {:>8}\n", p.name, p.size, p.spikes, p.rate_hz,
                          std::isfinite(p.cv_isi) ? fmt::format("{:.3f}", p.cv_isi) : std::string("-"));
+    if (s.resumed_from_s > 0.0) t += fmt::format("resumed from a checkpoint at {:.3f} s of model time\n", s.resumed_from_s);
     if (!s.output.empty()) t += "result file: " + s.output + "\n";
+    if (!s.checkpoint.empty())
+        t += fmt::format("checkpoint: {} ({} written, {:.3f} s)\n", s.checkpoint, s.checkpoints_written, s.checkpoint_s);
     return t;
 }
 

@@ -104,6 +104,8 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
                          [](const diagnostic& a, const diagnostic& b) { return a.where.line < b.where.line; });
         throw model_file_error(problems);
     }
+    // Checkpoints of this network carry the file, so they restore without it.
+    net->set_description(d.text, d.path);
     return net;
 }
 

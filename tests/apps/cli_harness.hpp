@@ -21,14 +21,24 @@ struct cli_result {
     std::string out, err;
 };
 
-// One directory per test process (ctest runs each test case in its own process).
-inline fs::path scratch() {
-    static const fs::path dir = [] {
-        auto d = fs::temp_directory_path() / ("lamina_test_" + std::to_string(getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
-    return dir;
+// One directory per test process (ctest runs each test case in its own process), removed when
+// the process exits normally (a failed REQUIRE included) so the tests leave nothing behind.
+struct scratch_directory {
+    fs::path path;
+    scratch_directory() : path(fs::temp_directory_path() / ("lamina_test_" + std::to_string(getpid()))) {
+        fs::create_directories(path);
+    }
+    ~scratch_directory() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    scratch_directory(const scratch_directory&) = delete;
+    scratch_directory& operator=(const scratch_directory&) = delete;
+};
+
+inline const fs::path& scratch() {
+    static const scratch_directory dir;
+    return dir.path;
 }
 
 inline std::string slurp(const fs::path& p) {

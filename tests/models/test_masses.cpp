@@ -240,7 +240,7 @@ TEST_CASE("additive noise gives the linear oscillator its equipartition variance
 
 // --------------------------------------------------------------------------- field theory (4.4)
 
-TEST_CASE("linear-oscillator lattice follows the lattice dispersion relation within 2 %", "[mass][field]") {
+TEST_CASE("linear-oscillator lattice follows the lattice dispersion relation within 0.002 Hz", "[mass][field]") {
     // omega^2 = omega0^2 + 4 kappa (sin^2(kx h/2) + sin^2(ky h/2)). A 32 x 32 periodic sheet of
     // undamped oscillators starts from a random field (all modes); the spatial FFT of every
     // snapshot and the temporal FFT of each mode amplitude give omega(k) at the spectral peak.
@@ -305,10 +305,13 @@ TEST_CASE("linear-oscillator lattice follows the lattice dispersion relation wit
         const double ky = 2.0 * pi * probes[q].first / double(L), kx = 2.0 * pi * probes[q].second / double(L);
         const double w2 = w0 * w0 + 4.0 * kappa * (std::pow(std::sin(kx / 2), 2) + std::pow(std::sin(ky / 2), 2));
         const double f_pred = std::sqrt(w2) / (2.0 * pi) * 1000.0;
-        const double err = f_meas / f_pred - 1.0;
+        const double err = f_meas - f_pred;
         INFO("k = (" << probes[q].first << ", " << probes[q].second << ") * 2pi/32: measured " << f_meas
-                     << " Hz, predicted " << f_pred << " Hz, error " << 100.0 * err << " %");
-        CHECK(std::abs(err) < 0.02);
+                     << " Hz, predicted " << f_pred << " Hz, error " << err << " Hz");
+        // Measured: at most 0.0008 Hz (0.012 % at 5 Hz; the frequency bins are 0.049 Hz wide and
+        // the peak is interpolated). The bound is 2.5 times that: a 0.1 % error in f0 (0.005 Hz
+        // at k = 0) or in kappa (up to 0.02 Hz at the band top) fails.
+        CHECK(std::abs(err) < 0.002);
     }
 }
 
@@ -362,7 +365,7 @@ TEST_CASE("equipartition noise on a linear-oscillator lattice gives the predicte
             for (std::size_t m = 0; m < D; ++m) wk2.push_back(w0 * w0 + 4.0 * kappa * (s[n] + s[m]));
         const double digest = equipartition_slope(wk2, lo, hi, 0.1);
         INFO("400 x 400 Dirichlet, binned equipartition spectrum: slope " << digest);
-        CHECK(digest == Approx(-0.89).margin(0.03));
+        CHECK(digest == Approx(-0.89).margin(0.02));  // measured -0.876
     }
 
     mass::recording_config rec;
@@ -407,8 +410,13 @@ TEST_CASE("equipartition noise on a linear-oscillator lattice gives the predicte
     const double gap_pred = band(pred, 0.2, 1.0) / band(pred, 3.0, 3.8);
     INFO("slope measured " << slope << ", predicted for this lattice " << slope_pred
                            << "; power 0.2-1 Hz / 3-3.8 Hz = " << gap << ", predicted " << gap_pred);
+    // Measured (this seed, 20 s): slope -0.825 against -0.879 predicted (0.055; three seeds gave
+    // -0.78 to -0.82, docs/masses.md: the 32 x 32 mode density is lumpy near 6 Hz, so the fitted
+    // slope of one run sits 0.06-0.10 above the prediction, and this bound is that spread, not a
+    // loose tolerance); prediction -0.879 against the digest's -0.89 (0.011, deterministic: bound
+    // 1.5 times that); gap 0.265 against 0.334 (21 %). The shape below is the tight check.
     CHECK(slope == Approx(slope_pred).margin(0.1));
-    CHECK(slope_pred == Approx(-0.89).margin(0.1));
+    CHECK(slope_pred == Approx(-0.89).margin(0.017));
     CHECK(gap == Approx(gap_pred).epsilon(0.3));
     CHECK(gap < 0.5);
     // The shape over the band: 2 Hz bands from 3 to 37 Hz, each normalised by 3-30 Hz (below 3 Hz
@@ -420,7 +428,7 @@ TEST_CASE("equipartition noise on a linear-oscillator lattice gives the predicte
         worst = std::max(worst, std::abs(ratio - 1.0));
     }
     INFO("largest deviation of a 2 Hz band from the predicted shape: " << 100.0 * worst << " %");
-    CHECK(worst < 0.15);
+    CHECK(worst < 0.08);  // measured 5.4 %
 }
 
 // ------------------------------------------------------------------------------ determinism

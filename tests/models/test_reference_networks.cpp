@@ -1,5 +1,6 @@
 // The reference networks W1-W3: rates against theory and peer simulators, irregularity,
 // asynchrony, and bitwise reproducibility across thread counts.
+#include "lamina/models/brunel_mean_field.hpp"
 #include "lamina/models/reference_networks.hpp"
 
 #include <algorithm>
@@ -90,9 +91,20 @@ TEST_CASE("W3 Brunel network is asynchronous irregular at the Siegert rate", "[n
     const double all = (e * 10000 + i * 2500) / 12500;
     const auto cv = isi_cvs(r.spikes[0], r.sizes[0], 200.0);
     const double pop_cv = population_count_cv(r, 200.0);
-    INFO("E " << e << " Hz, I " << i << " Hz, mean " << all << " Hz, mean ISI CV " << mean(cv)
-              << ", population count CV " << pop_cv);
-    CHECK(std::abs(all - 37.5) / 37.5 < 0.03);
+    // The repository's own mean-field (Siegert) solution for W3's parameters (build_w3_brunel:
+    // C_E 1000, gamma 0.25, J 0.1 mV, g 5, eta 2, tau_m 20 ms, theta 20 mV, V_r 10 mV, tau_rp 2 ms):
+    // 37.95 Hz (reference.md 2.2; Brunel 2000, J Comput Neurosci 8:183).
+    models::brunel_parameters mf;
+    mf.g = 5.0;
+    mf.eta = 2.0;
+    mf.V_r = 10.0;
+    const double siegert = models::solve_brunel_mean_field(mf).nu;
+    REQUIRE(siegert == Approx(37.95).margin(0.01));
+    INFO("E " << e << " Hz, I " << i << " Hz, mean " << all << " Hz (Siegert " << siegert << " Hz), mean ISI CV "
+              << mean(cv) << ", population count CV " << pop_cv);
+    // Measured (seed 1, 1 s): 37.73 Hz, 0.59 % below the Siegert rate; the bound allows 2.5 times
+    // that. (The diffusion approximation ignores the delays and the input correlations.)
+    CHECK(std::abs(all - siegert) / siegert < 0.015);
     CHECK(std::abs(e - i) / all < 0.02);
     CHECK(mean(cv) > 0.3);
     CHECK(pop_cv < async_cv_limit);

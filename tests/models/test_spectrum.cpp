@@ -674,16 +674,24 @@ TEST_CASE("gao model: conductances have the requested mean ratio and the expecte
     }
 }
 
-TEST_CASE("gao model: 30-50 Hz slope steepens from -0.46 at E:I 1:2 to -0.85 at 1:6", "[spectrum]") {
+TEST_CASE("gao model: simulated 30-50 Hz slopes match the analytic slope of each E:I ratio and steepen from 1:2 to 1:6", "[spectrum]") {
     // 40 trials of 2 min per ratio; Welch 1 s / 0.5 s step; robust log-log fit (Gao et al. 2017).
+    // Each simulated slope is compared with the analytic expectation for the same parameters
+    // (gao_expected_psd over the same 1 Hz bins, the fit above).
+    std::vector<double> f;
+    for (int i = 30; i <= 50; ++i) f.push_back(i);
     std::vector<double> slopes;
     for (int r = 2; r <= 6; ++r) {
         gao_parameters p;
         p.inhibition_ratio = r;
         slopes.push_back(log_log_slope(averaged_gao_psd(p, 2017, 40), 30, 50, slope_method::robust_bisquare).slope);
+        const double expected = log_log_slope(power_spectrum{f, gao_expected_psd(p, f)}, 30, 50).slope;
+        INFO("E:I 1:" << r << ": simulated " << slopes.back() << ", expected " << expected);
+        // Measured: 0.023 at 1:2, 0.015, 0.007, 0.001, 0.008 at 1:6. The mean of 40 trials has an
+        // s.d. of 0.015 (one trial 0.094, docs/spectra.md); the bound, 1.5 times the worst, is
+        // 2.3 s.d. A 10 % error in the inhibitory ratio moves the slope by 0.02-0.04.
+        CHECK(std::abs(slopes.back() - expected) < 0.035);
     }
-    CHECK(slopes.front() == Approx(-0.46).margin(0.1));
-    CHECK(slopes.back() == Approx(-0.85).margin(0.1));
     for (std::size_t i = 1; i < slopes.size(); ++i) {
         INFO("E:I 1:" << i + 1 << " -> 1:" << i + 2);
         CHECK(slopes[i] < slopes[i - 1]);

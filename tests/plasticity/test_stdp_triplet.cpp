@@ -283,9 +283,10 @@ TEST_CASE("Sjostrom 2001 frequency protocol: engine, independent prediction and 
                             << ", predicted " << exact << ", table " << table[s][di][ri]);
                 CHECK(std::abs(lam - stored) <= 1e-6);
                 CHECK(std::abs(lam - exact) <= 1.4e-5);
-                // reference.md's table (3 decimals).
-                CHECK(std::abs(exact - table[s][di][ri]) <= 0.01);
-                CHECK(std::abs(lam - table[s][di][ri]) <= 0.01);
+                // reference.md's table (3 decimals): within half a unit of the third decimal,
+                // i.e. the table is the value rounded (measured: 0.00038 at worst).
+                CHECK(std::abs(exact - table[s][di][ri]) <= 0.0005);
+                CHECK(std::abs(lam - table[s][di][ri]) <= 0.0005);
                 // The model stays within 2 s.e.m. of Sjostrom's data.
                 CHECK(std::abs(lam - data[di][ri]) <= 2.0 * sem[di][ri]);
             }

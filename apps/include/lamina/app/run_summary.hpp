@@ -30,6 +30,13 @@ struct run_summary {
     std::string output;
     bool interrupted = false;
     std::vector<population_summary> populations;
+    // A resumed run: the model time it started from (model_time_s counts from there; spike counts
+    // and rates cover the whole run since 0).
+    double resumed_from_s = 0.0;
+    // Checkpoints written by this process (--checkpoint), and the seconds they took.
+    std::string checkpoint;
+    std::size_t checkpoints_written = 0;
+    double checkpoint_s = 0.0;
 
     // Wall seconds per second of model time (below 1: faster than real time).
     double real_time_factor() const { return model_time_s > 0.0 ? sim_s / model_time_s : 0.0; }
