@@ -22,8 +22,9 @@ Rates = namedtuple("Rates", "bin_start rate bin")
 WeightSamples = namedtuple("WeightSamples", "times values")
 Signal = namedtuple("Signal", "times values population")
 
-# Live changes a model file cannot express (per-neuron currents, parameters changed between runs)
-# follow the description's TOML as comment lines, which the reader ignores and restore() replays.
+# What a model file cannot express (per-neuron currents) follows the description's TOML as comment
+# lines, which the reader ignores and this module replays (load, restore). Everything that changes
+# between runs (parameters, states, device settings, weights) is in checkpoints themselves.
 _LIVE_PREFIX = "# lamina-python: "
 
 
@@ -83,7 +84,7 @@ class Population:
 
     def set_parameter(self, name, value):
         """A model parameter of the whole population, from the current step on."""
-        self._net._set_parameter(self, name, float(value))
+        self._net._engine_now().set_parameter(self.index, name, float(value))
 
     def set_parameters(self, values):
         for k, v in dict(values).items():
@@ -308,13 +309,10 @@ class Network:
             self._engine = engine
         return self._engine
 
-    def _replay(self, engine, record):
-        if "neuron_currents" in record:
-            s = record["neuron_currents"]
-            engine.add_neuron_currents(s["name"], s["target"], _indices(s["neurons"]), _numbers(s["amplitudes"], "amplitudes"))
-        elif "set_parameter" in record:
-            s = record["set_parameter"]
-            engine.set_parameter(self.populations[s["population"]].index, s["name"], s["value"])
+    @staticmethod
+    def _replay(engine, record):
+        s = record["neuron_currents"]
+        engine.add_neuron_currents(s["name"], s["target"], _indices(s["neurons"]), _numbers(s["amplitudes"], "amplitudes"))
 
     def _built_engine(self):
         """The engine's network with connectivity and state (what weights and statistics read)."""
@@ -459,12 +457,6 @@ class Network:
         s = Stimulus(self, "neuron_currents", index, name, _name_of(target))
         self.stimuli[name] = s
         return s
-
-    def _set_parameter(self, population, name, value):
-        engine = self._engine_now()
-        engine.set_parameter(population.index, name, value)
-        self._live.append({"set_parameter": {"population": population.name, "name": name, "value": value}})
-        self._update_description()
 
     # Recorders ----------------------------------------------------------------------------------
 

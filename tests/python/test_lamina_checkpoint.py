@@ -1,4 +1,8 @@
 """Checkpoints from Python: save, restore (any thread count), continue bitwise; bad files refused."""
+import os
+import subprocess
+
+import h5py
 import numpy as np
 import pytest
 
@@ -77,3 +81,24 @@ def test_a_truncated_checkpoint_is_refused(tmp_path):
     (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
     with pytest.raises(lamina.CheckpointError):
         lamina.restore(tmp_path / "cut.h5")
+
+
+def test_the_command_line_resumes_a_checkpoint_written_from_python(tmp_path):
+    binary = os.environ.get("LAMINA_BINARY")
+    if not binary:
+        pytest.skip("LAMINA_BINARY (the lamina command) is set by ctest")
+    whole = brunel()
+    whole.neuron_currents("E", np.linspace(0.0, 200.0, 400))
+    whole.run(100.0)
+    first = brunel()
+    first.neuron_currents("E", np.linspace(0.0, 200.0, 400))
+    first.run(50.0)
+    first.save(tmp_path / "c.h5")
+    subprocess.run([binary, "resume", str(tmp_path / "c.h5"), "--duration", "50", "--out", str(tmp_path / "r.h5"),
+                    "--quiet"], check=True)
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        cli = f["spikes/E/timestamps"][:], f["spikes/E/node_ids"][:]
+    py = later(whole.spikes("E"), 50.0)
+    order_cli, order_py = np.lexsort((cli[1], cli[0])), np.lexsort((py[1], py[0]))
+    assert py[0].size > 100
+    assert np.array_equal(cli[0][order_cli], py[0][order_py]) and np.array_equal(cli[1][order_cli], py[1][order_py])
