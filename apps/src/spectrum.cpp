@@ -129,18 +129,20 @@ std::string spectrum_plot_data(const std::string& file, const std::string& signa
 // The plotting script: $LAMINA_PLOT_SCRIPT, else scripts/plot_spectrum.py (or share/lamina/
 // plot_spectrum.py) in a directory above the executable (the source tree of a build directory, or
 // an install prefix).
+// The plotting script: $LAMINA_PLOT_SCRIPT, else beside an installed lamina (<prefix>/share/lamina,
+// also after the install tree was moved), else where CMake installs it, else the source tree this
+// lamina was configured from (a build directory anywhere).
 std::string find_plot_script() {
     if (const char* e = std::getenv("LAMINA_PLOT_SCRIPT"); e && *e) return e;
+    std::vector<std::filesystem::path> candidates;
     std::error_code ec;
-    auto dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-    if (ec) return {};
-    for (int up = 0; up < 5 && !dir.empty(); ++up) {
-        for (const char* rel : {"scripts/plot_spectrum.py", "share/lamina/plot_spectrum.py"}) {
-            std::error_code missing;
-            if (std::filesystem::is_regular_file(dir / rel, missing)) return (dir / rel).string();
-        }
-        if (dir == dir.parent_path()) break;
-        dir = dir.parent_path();
+    const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+    if (!ec) candidates.push_back(exe_dir.parent_path() / "share/lamina/plot_spectrum.py");
+    candidates.push_back(std::filesystem::path(LAMINA_INSTALL_DATADIR) / "plot_spectrum.py");
+    candidates.push_back(std::filesystem::path(LAMINA_SOURCE_SCRIPTS_DIR) / "plot_spectrum.py");
+    for (const auto& c : candidates) {
+        std::error_code missing;
+        if (std::filesystem::is_regular_file(c, missing)) return c.string();
     }
     return {};
 }
