@@ -72,6 +72,13 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
     for (const auto& s : d.poisson_inputs) net->add_poisson_input(s);
     for (const auto& s : d.spike_generators) net->add_spike_generator(s);
     for (const auto& s : d.current_inputs) net->add_current_input(s);
+    for (const auto& s : d.neuron_currents) {
+        try {
+            net->add_neuron_currents(s);
+        } catch (const sim::parameter_error& e) {
+            report(e);
+        }
+    }
     for (const auto& s : d.spike_recorders) net->record_spikes(s);
     for (const auto& s : d.state_recorders) net->record_state(s);
     for (const auto& s : d.rate_recorders) net->record_rate(s);

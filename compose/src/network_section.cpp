@@ -134,7 +134,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
 void read_stimuli(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
-        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current"});
+        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current", "neuron_currents"});
         if (!type) return;
         const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
         const std::string target = r.string(t, "target", path, true, where).value_or("");
@@ -176,6 +176,16 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
             s.neurons = neurons;
             d.current_inputs.push_back(s);
             label = "current input '" + name + "'";
+        } else if (*type == "neuron_currents") {
+            // A constant current per neuron (e.g. a population code), changed between runs.
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "amplitudes"});
+            sim::neuron_currents_spec s;
+            s.name = name;
+            s.target = target;
+            s.neurons = neurons;
+            s.amplitudes_pA = r.numbers(t, "amplitudes", path, true, where).value_or(std::vector<double>{});
+            d.neuron_currents.push_back(s);
+            label = "neuron currents '" + name + "'";
         } else {
             r.check_keys(t, path, {"type", "name", "target", "neurons", "times", "amplitudes"});
             sim::current_input_spec s;

@@ -7,7 +7,6 @@ network written as a model file are one thing, its refusals are the reader's, an
 carry the description that rebuilds it.
 """
 
-import json
 import threading
 import tomllib
 from collections import namedtuple
@@ -22,10 +21,8 @@ Rates = namedtuple("Rates", "bin_start rate bin")
 WeightSamples = namedtuple("WeightSamples", "times values")
 Signal = namedtuple("Signal", "times values population")
 
-# What a model file cannot express (per-neuron currents) follows the description's TOML as comment
-# lines, which the reader ignores and this module replays (load, restore). Everything that changes
-# between runs (parameters, states, device settings, weights) is in checkpoints themselves.
-_LIVE_PREFIX = "# lamina-python: "
+# Everything that changes between runs (parameters, states, device settings, weights) is in
+# checkpoints themselves; the description is a plain model file.
 
 
 def _indices(neurons, what="neurons"):
@@ -205,7 +202,7 @@ class Recorder:
 
 
 _STIMULUS_KINDS = {"poisson": "poisson", "spike_generator": "spike_generator", "dc": "current",
-                   "step_current": "current"}
+                   "step_current": "current", "neuron_currents": "neuron_currents"}
 
 
 class Network:
@@ -226,7 +223,6 @@ class Network:
         self._threads = None    # overrides of the [run] table (load, restore)
         self._seed = None
         self._added = []        # (section, entry) in call order: the tables this object added
-        self._live = []         # live records (see _LIVE_PREFIX)
         self._engine = None
         self._running = None    # the thread running the network, while it runs
         self.duration = None    # [run] duration of a loaded model file (ms)
@@ -245,7 +241,7 @@ class Network:
 
     @property
     def model_text(self):
-        """The model file this network is (TOML), followed by its live records."""
+        """The model file this network is (TOML)."""
         if self._base_text is None:
             parts = [_toml.table("run", self._run)]
             for section in ("populations", "projections", "stimuli", "recorders", "proxies"):
@@ -254,7 +250,6 @@ class Network:
                         parts.append(self._fragment(s, entry))
         else:
             parts = [self._base_text.rstrip("\n") + "\n"] + [self._fragment(s, e) for s, e in self._added]
-        parts += [_LIVE_PREFIX + json.dumps(r) + "\n" for r in self._live]
         return "\n".join(parts)
 
     @staticmethod
@@ -298,8 +293,6 @@ class Network:
             order = [engine.population_info(q)["name"] for q in range(engine.population_count)]
             for q, name in enumerate(order):
                 self.populations[name].index = q
-            for record in self._live:
-                self._replay(engine, record)
             # Without spike, state and rate recorders the reader records every population's
             # spikes (compose.cpp, as `lamina run` does), in its population order: handles for those.
             names = engine.recorder_names("spikes")
@@ -308,11 +301,6 @@ class Network:
                 self._counts["spikes"] += 1
             self._engine = engine
         return self._engine
-
-    @staticmethod
-    def _replay(engine, record):
-        s = record["neuron_currents"]
-        engine.add_neuron_currents(s["name"], s["target"], _indices(s["neurons"]), _numbers(s["amplitudes"], "amplitudes"))
 
     def _built_engine(self):
         """The engine's network with connectivity and state (what weights and statistics read)."""
@@ -440,25 +428,13 @@ class Network:
 
     def neuron_currents(self, target, amplitudes, *, neurons=None, name=None):
         """A constant current (pA) per neuron of `neurons` (all if None), e.g. a population code;
-        change it with set_amplitudes. Model files have no such table: it is kept as a live record."""
+        change it with set_amplitudes."""
         a = _numbers(amplitudes, "amplitudes")
-        n = [] if neurons is None else _indices(neurons).tolist()
-        index = self._counts["neuron_currents"]
-        name = name or f"neuron_currents_{index + 1}"
-        if name in self.stimuli:
-            raise ValueError(f"a stimulus named '{name}' exists already")
-        record = {"neuron_currents": {"name": name, "target": _name_of(target), "neurons": n,
-                                      "amplitudes": a.tolist()}}
-        if self._engine is not None:
-            self._replay(self._engine, record)
-        self._live.append(record)
-        self._update_description()
-        self._counts["neuron_currents"] += 1
-        s = Stimulus(self, "neuron_currents", index, name, _name_of(target))
-        self.stimuli[name] = s
-        return s
-
-    # Recorders ----------------------------------------------------------------------------------
+        n = None if neurons is None else _indices(neurons)
+        return self._stimulus("neuron_currents", {"name": name, "target": _name_of(target), "neurons": n,
+                                                  "amplitudes": a},
+                              lambda e, nm: e.add_neuron_currents(nm, _name_of(target),
+                                                                  _indices([] if n is None else n), a))
 
     def _recorder(self, kind, section, entry, default_name, target):
         self._require_unbuilt(f"{kind} recorder")
@@ -574,12 +550,10 @@ class Network:
 
 def _adopt(net, text, origin):
     """Makes `net` the network of a model file's text: handles for its populations, projections,
-    stimuli and recorders, and its live records. The engine's network is created when first needed,
-    so recorders and proxies can still be added."""
-    lines = text.split("\n")
-    net._base_text = "\n".join(l for l in lines if not l.startswith(_LIVE_PREFIX))
+    stimuli and recorders. The engine's network is created when first needed, so recorders and
+    proxies can still be added."""
+    net._base_text = text
     net._origin = origin
-    net._live = [json.loads(l[len(_LIVE_PREFIX):]) for l in lines if l.startswith(_LIVE_PREFIX)]
     probe = net._instantiate(net._base_text)  # ValueError with file:line:column for a bad file
     doc = tomllib.loads(net._base_text)       # the reader accepted it, so it is valid TOML
     net._run = {"dt": probe.dt, "seed": probe.seed, "threads": probe.threads}
@@ -608,10 +582,4 @@ def _adopt(net, text, origin):
         for r, name in enumerate(probe.recorder_names(kind)):
             net.recorders.setdefault(name, Recorder(net, kind, r, name, targets[kind][r]))
             net._counts[kind] += 1
-    for record in net._live:
-        if "neuron_currents" in record:
-            s = record["neuron_currents"]
-            net.stimuli[s["name"]] = Stimulus(net, "neuron_currents", net._counts["neuron_currents"], s["name"],
-                                              s["target"])
-            net._counts["neuron_currents"] += 1
     return net

@@ -49,14 +49,14 @@ def test_live_changes_survive_a_checkpoint(tmp_path):
     whole.run(50.0)
     change(whole)
     whole.run(100.0)
-    first, _ = build()
+    first, code = build()
     first.run(50.0)
     change(first)
     first.run(20.0)
     first.save(tmp_path / "c.h5")
     restored = lamina.restore(tmp_path / "c.h5")
     assert restored.populations["I"].parameter("tau_m") == 15.0
-    assert "neuron_currents_1" in restored.stimuli
+    assert code.name in restored.stimuli
     restored.run(80.0)
     a, b = later(whole.spikes("E"), 70.0), later(restored.spikes("E"), 70.0)
     assert a[0].size > 100 and np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])

@@ -121,6 +121,7 @@ struct model_description {
     std::vector<sim::poisson_input_spec> poisson_inputs;
     std::vector<sim::spike_generator_spec> spike_generators;
     std::vector<sim::current_input_spec> current_inputs;
+    std::vector<sim::neuron_currents_spec> neuron_currents;
     std::vector<sim::spike_recorder_spec> spike_recorders;
     std::vector<sim::state_recorder_spec> state_recorders;
     std::vector<sim::rate_recorder_spec> rate_recorders;
