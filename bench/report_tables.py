@@ -146,7 +146,8 @@ def run_label(meta):
 def source_sentence(meta):
     if meta.get('reconstructed_from'):
         return (f"{meta['label']}: {meta['reconstructed_from']} "
-                f"The raw output of that run was not kept; no figure below is new.")
+                f"The raw output of that run was not kept; no figure below is new. Rendered by "
+                f"`{meta['render_command']}`.")
     load = meta['loadavg_before'][0], meta['loadavg_after'][0]
     return (f"`{meta['command']}` started {meta['started']} at commit {meta['commit'][:10]}"
             f"{' (with uncommitted changes)' if meta.get('uncommitted_changes') else ''} on "
@@ -245,7 +246,7 @@ def block_brian2(res):
         load = r.get('loadavg_1min')
         loads.append(load)
         rows.append(f"| {label} | {b['sim_s']:.4g} | {l['sim_s']:.4g} | **{r['sim_ratio']:.2f}** | "
-                    f"{b['rate_E_hz']:.3g} / {b['rate_I_hz']:.3g} | {l['rate_E_hz']:.3g} / {l['rate_I_hz']:.3g} | "
+                    f"{b['rate_E_hz']:#.3g} / {b['rate_I_hz']:#.3g} | {l['rate_E_hz']:#.3g} / {l['rate_I_hz']:#.3g} | "
                     f"{'-' if load is None else f'{load:.1f}'} |")
     return '\n'.join([
         '| workload | Brian2 sim_s | lamina sim_s | Brian2 / lamina | E / I rate Brian2 (Hz) | E / I rate lamina (Hz) | load |',
@@ -330,7 +331,8 @@ def block_w3_threads(res):
         f"{mb(s['best2'].get('peak_rss_mb'))} |",
         '',
         f"2 threads / 1 thread: **{s['speedup']:.2f}x** (best runs). (`build/bench/lamina_workload W3 --threads T",
-        '--no-record`, 1 s of model time, run by `bash bench/performance_report.sh`; file `w3_threads.jsonl`.)',
+        f"--no-record`, {s['best1']['model_time_s']:g} s of model time, run by `bash bench/performance_report.sh`;"
+        ' file `w3_threads.jsonl`.)',
     ])
 
 
