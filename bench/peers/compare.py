@@ -178,6 +178,7 @@ def main():
         b, l = r.get('brian2') or {}, r.get('lamina') or {}
         r['sim_ratio'] = ratio(b.get('sim_s'), l.get('sim_s'))          # brian2 / lamina
         r['build_ratio'] = ratio(b.get('build_s'), l.get('build_s'))
+        r['loadavg_1min'] = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None  # after this workload
         results.append(r)
 
     doc = {

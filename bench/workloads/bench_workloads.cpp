@@ -6,7 +6,8 @@
 //   events_per_s    recurrent synaptic events delivered per wall second
 //   bytes_per_syn   connectivity storage per synapse, all indexing included
 //   peak_rss_mb     peak resident memory of the process so far
-// Run: build/bench/bench_workloads --benchmark_filter=W3 (see docs/performance.md).
+// Run: build/bench/bench_workloads [--quick] --benchmark_filter=W3 (see docs/performance.md;
+// bench/performance_report.sh runs the suite and the back-to-back pairs).
 #include "lamina/models/eeg/proxies.hpp"
 #include "lamina/models/reference_networks.hpp"
 #include "lamina/plasticity/stdp_pair.hpp"
@@ -15,8 +16,10 @@
 
 #include <benchmark/benchmark.h>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <thread>
+#include <vector>
 
 using namespace lamina;
 
@@ -100,21 +103,45 @@ void build(benchmark::State& state, int w) {
                                                           benchmark::Counter::kIsRate);
 }
 
-void BM_W1_simulate(benchmark::State& s) { simulate(s, W1); }
-void BM_W2_simulate(benchmark::State& s) { simulate(s, W2); }
-void BM_W3_simulate(benchmark::State& s) { simulate(s, W3); }
-void BM_W3_STDP_simulate(benchmark::State& s) { simulate(s, W3_STDP); }
-void BM_W1_proxy_simulate(benchmark::State& s) { simulate(s, W1_PROXY); }
-void BM_W3_build(benchmark::State& s) { build(s, W3); }
-
 } // namespace
 
-// range(0): threads, 0 = all cores.
-BENCHMARK(BM_W1_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_W1_proxy_simulate)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_W2_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_W3_simulate)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_W3_STDP_simulate)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-BENCHMARK(BM_W3_build)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+// range(0): threads, 0 = all cores. cpu_time is the process's CPU time (all threads), so the
+// CPU-time comparisons of bench/performance_report.sh (W1 against W1 + proxy) count TBB workers too.
+// --quick (for proving a report script end to end, not for figures): W1/W2 for at least 0.1 s
+// instead of 2 s, W3 benchmarks one iteration instead of three.
+void register_benchmarks(bool quick) {
+    using benchmark::RegisterBenchmark;
+    const double min_time = quick ? 0.1 : 2.0;
+    const int w3_iterations = quick ? 1 : 3;
+    auto timed = [&](benchmark::internal::Benchmark* b) {
+        return b->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+    };
+    timed(RegisterBenchmark("BM_W1_simulate", [](benchmark::State& s) { simulate(s, W1); }))
+        ->Arg(1)->Arg(0)->MinTime(min_time);
+    timed(RegisterBenchmark("BM_W1_proxy_simulate", [](benchmark::State& s) { simulate(s, W1_PROXY); }))
+        ->Arg(1)->MinTime(min_time);
+    timed(RegisterBenchmark("BM_W2_simulate", [](benchmark::State& s) { simulate(s, W2); }))
+        ->Arg(1)->Arg(0)->MinTime(min_time);
+    timed(RegisterBenchmark("BM_W3_simulate", [](benchmark::State& s) { simulate(s, W3); }))
+        ->Arg(1)->Arg(0)->Iterations(w3_iterations);
+    timed(RegisterBenchmark("BM_W3_STDP_simulate", [](benchmark::State& s) { simulate(s, W3_STDP); }))
+        ->Arg(1)->Iterations(w3_iterations);
+    timed(RegisterBenchmark("BM_W3_build", [](benchmark::State& s) { build(s, W3); }))
+        ->Arg(1)->Arg(0)->Iterations(w3_iterations);
+}
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    bool quick = false;
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+        else args.push_back(argv[i]);
+    }
+    int n = static_cast<int>(args.size());
+    benchmark::Initialize(&n, args.data());
+    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+    register_benchmarks(quick);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

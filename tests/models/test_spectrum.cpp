@@ -393,10 +393,12 @@ TEST_CASE("specparam without the joint refit (fooof 1.x) recovers fixed-mode exp
 }
 
 TEST_CASE("specparam without the joint refit matches fooof 1.x run with scipy", "[spectrum]") {
-    // Reference: fooof 1.x's fit procedure (fooof/objs/fit.py: _robust_ap_fit, _fit_peaks,
-    // _simple_ap_fit, with scipy.optimize.curve_fit, scipy 1.10) re-run offline on the same spectra,
-    // with max_n_peaks = 6, min_peak_height = 0.1 and the other settings at their defaults (the
-    // script, a port of fooof's Apache-2.0 code, is not kept here; fooof is not in Debian 12). Noise:
+    // Reference: fooof 1.0's fit procedure (fooof/objs/fit.py: _robust_ap_fit, _fit_peaks,
+    // _simple_ap_fit, with scipy.optimize.curve_fit, scipy 1.10) on the same spectra, with
+    // max_n_peaks = 6, min_peak_height = 0.1 and the other settings at their defaults, computed by
+    // scripts/specparam_reference.py (a re-implementation of those steps with numpy and scipy;
+    // fooof itself is not in Debian 12). `/usr/bin/python3 scripts/specparam_reference.py --check`
+    // recomputes the values below and compares them (1e-8 or better with scipy 1.10.1). Noise:
     // the LCG below, sum of four uniforms minus 2, times the noise level, added to log10 power.
     // Agreement is 1e-7 to 2e-6, the convergence tolerance of scipy's trust-region fit of the Gaussians.
     struct reference {
