@@ -332,14 +332,7 @@ public:
                     sh.weight[x] = static_cast<float>(Rule::advance(c_, w, vars, steps, modulator));
                 }
             }
-            if constexpr (has_event_context<Rule>) {
-                // Fold the jumps of the interval into the modulator's value at this update.
-                double m = st.modulator_start * decay_modulator(step - st.dynamics_last);
-                for (const auto& j : st.jumps) m += j.amount * decay_modulator(step - j.step);
-                st.modulator_start = m;
-                st.jumps.clear();
-            }
-            st.dynamics_last = step;
+            restart_dynamics(st, step);
         }
     }
 
@@ -353,17 +346,8 @@ public:
     }
 
     void resume_dynamics(std::int64_t step) override {
-        if constexpr (has_dynamics<Rule>) {
-            for (auto& st : shards_) {
-                if constexpr (has_event_context<Rule>) {
-                    double m = st.modulator_start * decay_modulator(step - st.dynamics_last);
-                    for (const auto& j : st.jumps) m += j.amount * decay_modulator(step - j.step);
-                    st.modulator_start = m;
-                    st.jumps.clear();
-                }
-                st.dynamics_last = step;
-            }
-        }
+        if constexpr (has_dynamics<Rule>)
+            for (auto& st : shards_) restart_dynamics(st, step);
     }
 
     // Checkpoint form: synapse variables by canonical synapse, presynaptic traces and short-term
@@ -674,6 +658,17 @@ private:
             return Rule::on_post(c_, w, vars, pre, post, ctx);
         else
             return Rule::on_post(c_, w, vars, pre, post);
+    }
+    // The next dynamics interval starts at `step`: the jumps of the last one are folded into the
+    // modulator's value there.
+    void restart_dynamics(shard_state& st, std::int64_t step) const {
+        if constexpr (has_event_context<Rule>) {
+            double m = st.modulator_start * decay_modulator(step - st.dynamics_last);
+            for (const auto& j : st.jumps) m += j.amount * decay_modulator(step - j.step);
+            st.modulator_start = m;
+            st.jumps.clear();
+        }
+        st.dynamics_last = step;
     }
     double decay_modulator(std::int64_t steps) const {
         if constexpr (has_modulator<Rule>)
