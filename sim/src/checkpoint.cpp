@@ -22,6 +22,13 @@ namespace {
 
 constexpr const char* format_name = "lamina-checkpoint";
 
+} // namespace
+
+const char* const network::half_loaded_message =
+    "a checkpoint load failed part-way and left this network incomplete; make the network again";
+
+namespace {
+
 void write_block(hdf5::group g, const state_block& b) {
     for (const auto& [name, v] : b.f64) g.write(name, v);
     for (const auto& [name, v] : b.f32) g.write(name, v);
@@ -237,6 +244,7 @@ checkpoint_header read_checkpoint_header(const std::string& path) {
 }
 
 void network::save_checkpoint(const std::string& path) {
+    if (load_failed_) throw error(path + ": " + half_loaded_message);
     if (!built_) build();
     auto& I = *state_;
     // Deferred plastic updates are applied, so the spike histories are empty and the state of
@@ -348,8 +356,8 @@ void network::load_checkpoint(const std::string& path) {
     if (h.seed != config_.seed)
         throw checkpoint_error(fmt::format("{}: written with seed {}, this network has seed {} (its synapses differ)", path,
                                            h.seed, config_.seed));
-    if (step_ != 0)
-        throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet");
+    if (step_ != 0 || load_failed_)
+        throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet (make a new one)");
     try {
         const auto f = hdf5::file::open(path);
         const auto theirs = f.open_dataset("fingerprint").read_strings();
@@ -373,6 +381,8 @@ void network::load_checkpoint(const std::string& path) {
         const auto recs = read_block(f.open_group("recorders"));
         const auto ex = read_block(f.open_group("exchange"));
         const std::string owner = path;
+        // From here on the network changes; a damaged array found below leaves it half-loaded.
+        load_failed_ = true;
 
         for (std::size_t q = 0; q < populations_.size(); ++q) {
             const auto& b = pop_blocks[q];
@@ -459,6 +469,7 @@ void network::load_checkpoint(const std::string& path) {
         synaptic_events_ = static_cast<std::uint64_t>(ex.integers(owner, "synaptic_events", 1)[0]);
         I.next_flush = ex.integers(owner, "next_flush", 1)[0];
         step_ = h.step;
+        load_failed_ = false;
     } catch (const checkpoint_error&) {
         throw;
     } catch (const error& e) {

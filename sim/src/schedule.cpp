@@ -30,6 +30,7 @@ void network::run(double duration_ms) {
 
 void network::run_steps(std::int64_t steps) {
     if (steps < 0) throw parameter_error("run", "duration", "must be >= 0 steps");
+    if (load_failed_) throw error(half_loaded_message);
     if (!built_) build();
     auto& I = *state_;
     const std::int64_t end = step_ + steps;

@@ -258,6 +258,21 @@ TEST_CASE("bad checkpoint files are refused with what is wrong", "[engine][check
         auto m = make_fixture(seeded);
         CHECK_THROWS_WITH(m->load_checkpoint(good), Catch::Contains("seed"));
     }
+    {
+        // An array of the wrong size is found only while loading: the network then refuses to go on.
+        const auto damaged = scratch_file("damaged.h5");
+        std::filesystem::copy_file(good, damaged, std::filesystem::copy_options::overwrite_existing);
+        auto f = sim::hdf5::file::open_read_write(damaged);
+        auto g = f.open_group("populations/1");
+        g.remove("ring");
+        g.write("ring", std::vector<double>(3, 0.0));
+        g = {};
+        f.close();
+        auto n = fresh();
+        CHECK_THROWS_WITH(n->load_checkpoint(damaged), Catch::Contains("'ring' holds 3 values"));
+        CHECK_THROWS_WITH(n->run(1.0), Catch::Contains("make the network again"));
+        CHECK_THROWS_AS(n->save_checkpoint(scratch_file("never.h5")), sim::error);
+    }
     // The good file still loads after all this.
     auto n = fresh();
     n->load_checkpoint(good);

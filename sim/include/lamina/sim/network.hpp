@@ -178,7 +178,8 @@ public:
     // Loads a checkpoint into a network made from the same description (any thread count); throws
     // checkpoint_error when the file is not a lamina checkpoint, is damaged, has another format
     // version or belongs to another network. Continuing gives bitwise the results of never
-    // having stopped.
+    // having stopped. Damage found after the header and fingerprint checks (an array of the wrong
+    // size) leaves the network half-loaded: it then refuses to run or save.
     void load_checkpoint(const std::string& path);
 
     // Access -------------------------------------------------------------------------------------
@@ -254,6 +255,10 @@ private:
     recording_sink* sink_ = nullptr;
     std::string description_;
     std::string description_origin_;
+    // Set while load_checkpoint changes the network, cleared when it succeeds: a network a failed
+    // load left half-changed refuses to run or save instead of computing garbage.
+    bool load_failed_ = false;
+    static const char* const half_loaded_message;
     // modulate() before build: applied to the rule instances when they are made.
     std::vector<std::pair<std::size_t, double>> pending_modulation_;
     // Brings deferred plastic weights up to date (every shard), at the current step.
