@@ -1,9 +1,12 @@
 // `lamina info FILE.h5`: summarises a result file (metadata, spikes, states, weights, rates,
-// signals), as text or one JSON object.
+// signals), or the header of a checkpoint (where it stands and what it continues), as text or one
+// JSON object.
 #include "commands.hpp"
 
 #include "lamina/app/cli.hpp"
 #include "lamina/app/run_summary.hpp"
+#include "lamina/sim/checkpoint.hpp"
+#include "lamina/sim/hdf5_file.hpp"
 #include "lamina/sim/result_file.hpp"
 
 #include <cstdio>
@@ -21,7 +24,43 @@ std::string metadata_text(const sim::metadata_value& v) {
     return fmt::format("{}", std::get<std::int64_t>(v));
 }
 
+// A file that says it is a checkpoint (whatever else is wrong with it).
+bool is_checkpoint(const std::string& path) {
+    try {
+        const auto f = sim::hdf5::file::open(path);
+        return f.has_attribute("format") && f.string_attribute("format") == "lamina-checkpoint";
+    } catch (const sim::error&) {
+        return false;
+    }
+}
+
+int checkpoint_info(const std::string& path, bool json) {
+    try {
+        const auto h = sim::read_checkpoint_header(path);
+        if (json) {
+            std::printf("{\"file\": %s, \"checkpoint\": {\"format_version\": %d, \"lamina_version\": %s, "
+                        "\"time_ms\": %s, \"step\": %lld, \"dt_ms\": %s, \"seed\": %llu, \"threads\": %d, "
+                        "\"model_path\": %s}}\n",
+                        json_string(path).c_str(), h.format_version, json_string(h.lamina_version).c_str(),
+                        json_number(h.time_ms()).c_str(), (long long)h.step, json_number(h.dt_ms).c_str(),
+                        (unsigned long long)h.seed, h.threads, json_string(h.description_origin).c_str());
+            return 0;
+        }
+        std::printf("%s: lamina checkpoint (format %d, written by lamina %s)\n", path.c_str(), h.format_version,
+                    h.lamina_version.c_str());
+        std::printf("  at %.3f ms of model time (step %lld, dt %g ms), seed %llu, written on %d threads\n",
+                    h.time_ms(), (long long)h.step, h.dt_ms, (unsigned long long)h.seed, h.threads);
+        std::printf("  model %s\n", h.description_origin.empty() ? "(none given)" : h.description_origin.c_str());
+        std::printf("  continue it with: lamina resume %s [--duration MS] [--threads N]\n", path.c_str());
+        return 0;
+    } catch (const sim::error& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return exit_bad_input;
+    }
+}
+
 int command_info(const std::string& path, bool json) {
+    if (is_checkpoint(path)) return checkpoint_info(path, json);
     try {
         const auto s = sim::read_result_summary(path);
         if (json) {
@@ -77,8 +116,8 @@ subcommand add_info_command(CLI::App& app) {
         bool json = false;
     };
     auto o = std::make_shared<options>();
-    auto* info = app.add_subcommand("info", "summarise a result file");
-    info->add_option("file", o->path, "result file (HDF5)")->required();
+    auto* info = app.add_subcommand("info", "summarise a result file or a checkpoint");
+    info->add_option("file", o->path, "result file or checkpoint (HDF5)")->required();
     info->add_flag("--json", o->json, "print the summary as JSON");
     return {info, [o] { return command_info(o->path, o->json); }};
 }

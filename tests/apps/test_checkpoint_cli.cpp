@@ -99,6 +99,10 @@ TEST_CASE("lamina resume continues a checkpointed plastic run bitwise on another
     INFO(a.err);
     REQUIRE(a.status == 0);
     CHECK(json_value(a.out, "checkpoints_written") == 3);  // at 100 and 200 ms, and at the end (230 ms)
+    const auto info = run_lamina("info " + ck.string() + " --json");
+    CHECK(info.status == 0);
+    CHECK(json_value(info.out, "time_ms") == Approx(230.0));
+    CHECK(json_value(info.out, "threads") == 2);
     const auto b = run_lamina("resume " + ck.string() + " --threads 3 --json --out " + second.string());
     INFO(b.err);
     REQUIRE(b.status == 0);
