@@ -347,6 +347,66 @@ void network::save_checkpoint(const std::string& path) {
     }
 }
 
+// Every array a load will read, checked for presence, size and range before anything changes.
+void network::check_loaded_state(const std::string& path, const std::vector<state_block>& pops,
+                                 const std::vector<state_block>& projs, const state_block& recs,
+                                 const state_block& ex) const {
+    const auto& I = *state_;
+    for (std::size_t q = 0; q < populations_.size(); ++q) {
+        const auto& b = pops[q];
+        const std::string o = path + ": population '" + populations_[q]->name() + "'";
+        const std::size_t n = populations_[q]->size();
+        populations_[q]->check_state(b);
+        b.integers(o, "isi_last", n);
+        b.integers(o, "isi_count", n);
+        b.doubles(o, "isi_sum", n);
+        b.doubles(o, "isi_sum_sq", n);
+        b.integers(o, "spike_count", 1);
+    }
+    for (std::size_t k = 0; k < projections_.size(); ++k) {
+        const auto& P = projections_[k];
+        const auto& b = projs[k];
+        const std::string o = path + ": projection '" + P.spec.name + "'";
+        b.integers(o, "plasticity_enabled", 1);
+        const bool has_weights = b.f32.count("weights") != 0;
+        if (has_weights) b.floats(o, "weights", P.synapse_count());
+        if (!P.rule) continue;
+        if (!has_weights) throw checkpoint_error(o + ": the checkpoint has no weights for this plastic projection");
+        synapse_order sizes;  // only the total matters for checking
+        sizes.total = P.synapse_count();
+        P.rule->check_state(b, sizes, o);
+        const auto& sources = b.integers(o, "in_flight_sources", state_block::any_size);
+        const auto& offsets = b.integers(o, "in_flight_offsets", I.ring_slots + 1);
+        for (std::size_t r = 0; r < I.ring_slots; ++r)
+            if (offsets[r] < 0 || offsets[r] > offsets[r + 1] || std::size_t(offsets[r + 1]) > sources.size())
+                throw checkpoint_error(o + ": damaged offsets of the spikes in flight");
+        for (auto src : sources)
+            if (src < 0 || std::size_t(src) >= populations_[P.source]->size())
+                throw checkpoint_error(o + ": a spike in flight from a neuron outside the population");
+    }
+    for (std::size_t r = 0; r < I.recorders.rates.size(); ++r) {
+        recs.integers(path, fmt::format("rate{}.next_bin", r), 1);
+        recs.integers(path, fmt::format("rate{}.counts", r), state_block::any_size);
+    }
+    for (std::size_t r = 0; r < I.recorders.weights.size(); ++r) recs.integers(path, fmt::format("weights{}.next", r), 1);
+    for (std::size_t r = 0; r < I.recorders.signals.size(); ++r)
+        for (std::size_t t = 0; t < I.recorders.signals[r].history.size(); ++t)
+            recs.doubles(path, fmt::format("signal{}.term{}.history", r, t), state_block::any_size);
+    const auto& neurons = ex.integers(path, "spike_neurons", state_block::any_size);
+    const auto& seg = ex.integers(path, "spike_segments", state_block::any_size);
+    if (seg.size() % 4 != 0) throw checkpoint_error(path + ": exchange: damaged spike segments");
+    for (std::size_t m = 0; m + 3 < seg.size(); m += 4) {
+        if (seg[m + 1] < 0 || std::size_t(seg[m + 1]) >= populations_.size() || seg[m + 2] < 0 ||
+            seg[m + 2] > seg[m + 3] || std::size_t(seg[m + 3]) > neurons.size())
+            throw checkpoint_error(path + ": exchange: damaged spike segments");
+        for (auto i = seg[m + 2]; i < seg[m + 3]; ++i)
+            if (neurons[std::size_t(i)] < 0 || std::size_t(neurons[std::size_t(i)]) >= populations_[std::size_t(seg[m + 1])]->size())
+                throw checkpoint_error(path + ": exchange: a spike from a neuron outside its population");
+    }
+    ex.integers(path, "synaptic_events", 1);
+    ex.integers(path, "next_flush", 1);
+}
+
 void network::load_checkpoint(const std::string& path) {
     const auto h = read_checkpoint_header(path);
     if (!built_) build();
@@ -381,7 +441,9 @@ void network::load_checkpoint(const std::string& path) {
         const auto recs = read_block(f.open_group("recorders"));
         const auto ex = read_block(f.open_group("exchange"));
         const std::string owner = path;
-        // From here on the network changes; a damaged array found below leaves it half-loaded.
+        check_loaded_state(path, pop_blocks, proj_blocks, recs, ex);
+        // From here on the network changes. Every array was checked above; should anything still
+        // fail, the network is marked half-loaded rather than left to compute from mixed state.
         load_failed_ = true;
 
         for (std::size_t q = 0; q < populations_.size(); ++q) {

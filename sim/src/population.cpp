@@ -60,19 +60,24 @@ void population::save_state(state_block& out) const {
     out.f64["ring"] = ring_;
 }
 
-void population::load_state(const state_block& in, double dt) {
+void population::check_state(const state_block& in) const {
     const std::string owner = "population '" + name_ + "'";
-    for (auto n : parameter_names())
-        set_parameter(n, in.doubles(owner, "parameter." + std::string(n), 1)[0]);
+    for (auto n : parameter_names()) in.doubles(owner, "parameter." + std::string(n), 1);
+    for (auto v : state_names()) in.doubles(owner, "state." + std::string(v), size_);
+    in.integers(owner, "refractory", size_);
+    in.doubles(owner, "ring", ring_.size());
+}
+
+void population::load_state(const state_block& in, double dt) {
+    check_state(in);
+    const std::string owner = "population '" + name_ + "'";
+    for (auto n : parameter_names()) set_parameter(n, in.doubles(owner, "parameter." + std::string(n), 1)[0]);
     lower(dt);
     const auto names = state_names();
-    std::vector<const std::vector<double>*> values;
-    for (std::size_t v = 0; v < names.size(); ++v) values.push_back(&in.doubles(owner, "state." + std::string(names[v]), size_));
+    for (std::size_t v = 0; v < names.size(); ++v) state_[v] = in.doubles(owner, "state." + std::string(names[v]), size_);
     const auto& refractory = in.integers(owner, "refractory", size_);
-    const auto& ring = in.doubles(owner, "ring", ring_.size());
-    for (std::size_t v = 0; v < names.size(); ++v) state_[v] = *values[v];
     std::copy(refractory.begin(), refractory.end(), refractory_.begin());
-    ring_ = ring;
+    ring_ = in.doubles(owner, "ring", ring_.size());
 }
 
 std::size_t population::memory_bytes() const noexcept {

@@ -259,7 +259,7 @@ TEST_CASE("bad checkpoint files are refused with what is wrong", "[engine][check
         CHECK_THROWS_WITH(m->load_checkpoint(good), Catch::Contains("seed"));
     }
     {
-        // An array of the wrong size is found only while loading: the network then refuses to go on.
+        // An array of the wrong size is refused before the network changes: it can still load a good file.
         const auto damaged = scratch_file("damaged.h5");
         std::filesystem::copy_file(good, damaged, std::filesystem::copy_options::overwrite_existing);
         auto f = sim::hdf5::file::open_read_write(damaged);
@@ -270,8 +270,9 @@ TEST_CASE("bad checkpoint files are refused with what is wrong", "[engine][check
         f.close();
         auto n = fresh();
         CHECK_THROWS_WITH(n->load_checkpoint(damaged), Catch::Contains("'ring' holds 3 values"));
-        CHECK_THROWS_WITH(n->run(1.0), Catch::Contains("make the network again"));
-        CHECK_THROWS_AS(n->save_checkpoint(scratch_file("never.h5")), sim::error);
+        CHECK(n->current_step() == 0);
+        n->load_checkpoint(good);
+        CHECK(n->current_time_ms() == Approx(20.0));
     }
     // The good file still loads after all this.
     auto n = fresh();

@@ -178,8 +178,8 @@ public:
     // Loads a checkpoint into a network made from the same description (any thread count); throws
     // checkpoint_error when the file is not a lamina checkpoint, is damaged, has another format
     // version or belongs to another network. Continuing gives bitwise the results of never
-    // having stopped. Damage found after the header and fingerprint checks (an array of the wrong
-    // size) leaves the network half-loaded: it then refuses to run or save.
+    // having stopped. The whole file is read and every array checked before the network changes,
+    // so a refused file leaves the network as it was.
     void load_checkpoint(const std::string& path);
 
     // Access -------------------------------------------------------------------------------------
@@ -259,6 +259,9 @@ private:
     // load left half-changed refuses to run or save instead of computing garbage.
     bool load_failed_ = false;
     static const char* const half_loaded_message;
+    void check_loaded_state(const std::string& path, const std::vector<state_block>& populations,
+                            const std::vector<state_block>& projections, const state_block& recorders,
+                            const state_block& exchange) const;
     // modulate() before build: applied to the rule instances when they are made.
     std::vector<std::pair<std::size_t, double>> pending_modulation_;
     // Brings deferred plastic weights up to date (every shard), at the current step.

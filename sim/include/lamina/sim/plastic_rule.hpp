@@ -421,26 +421,19 @@ public:
         out.i64["modulator_step"] = {modulator_step_};
     }
 
+    void check_state(const state_block& in, const synapse_order& order, const std::string& owner) const override {
+        (void)saved_view(in, order, owner);
+    }
+
     void load_state(const state_block& in, const synapse_order& order, std::int64_t step,
                     const std::string& owner) override {
-        for (std::size_t v = 0; v < n_vars; ++v) {
-            const auto& a = in.floats(owner, "synapse_" + std::string(Rule::synapse_vars[v]), order.total);
+        const auto saved = saved_view(in, order, owner);
+        const auto& [vars, pre, pre_last, stp, stp_last, post_last, previous_gap, post_value, jump_steps, jump_amounts,
+                     pending_steps, pending_amounts, dynamics_last, modulator_start, modulator, modulator_step] = saved;
+        for (std::size_t v = 0; v < n_vars; ++v)
             for (std::size_t s = 0; s < shards_.size(); ++s)
-                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x) shards_[s].vars[v][x] = a[order.index[s][x]];
-        }
-        const auto& pre = in.doubles(owner, "pre_value", n_source_ * n_pre);
-        const auto& pre_last = in.integers(owner, "pre_last", n_source_);
-        const auto& stp = in.doubles(owner, "short_term_state", n_source_ * stp_words);
-        const auto& stp_last = in.integers(owner, "short_term_last", n_source_);
-        const auto& post_last = in.integers(owner, "post_last", n_target_);
-        const auto& previous_gap = in.integers(owner, "post_previous_gap", n_target_);
-        const auto& post_value = in.doubles(owner, "post_value", n_target_ * n_post);
-        const auto& jump_steps = in.integers(owner, "jump_steps", state_block::any_size);
-        const auto& jump_amounts = in.doubles(owner, "jump_amounts", jump_steps.size());
-        const auto& pending_steps = in.integers(owner, "pending_jump_steps", state_block::any_size);
-        const auto& pending_amounts = in.doubles(owner, "pending_jump_amounts", pending_steps.size());
-        const std::int64_t dynamics_last = in.integers(owner, "dynamics_last", 1)[0];
-        const double modulator_start = in.doubles(owner, "modulator_start", 1)[0];
+                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x)
+                    shards_[s].vars[v][x] = (*vars[v])[order.index[s][x]];
         for (auto& st : shards_) {
             std::copy(pre.begin(), pre.end(), st.pre_value.begin());
             std::copy(pre_last.begin(), pre_last.end(), st.pre_last.begin());
@@ -468,8 +461,8 @@ public:
         }
         pending_jumps_.clear();
         for (std::size_t k = 0; k < pending_steps.size(); ++k) pending_jumps_.push_back({pending_steps[k], pending_amounts[k]});
-        modulator_ = in.doubles(owner, "modulator", 1)[0];
-        modulator_step_ = in.integers(owner, "modulator_step", 1)[0];
+        modulator_ = modulator;
+        modulator_step_ = modulator_step;
     }
 
     std::size_t memory_bytes() const override {
@@ -659,6 +652,49 @@ private:
         else
             return Rule::on_post(c_, w, vars, pre, post);
     }
+    // The arrays of a saved state, each checked for presence and size (checkpoint_error otherwise).
+    struct saved_state {
+        std::array<const std::vector<float>*, n_vars> vars;
+        const std::vector<double>& pre;
+        const std::vector<std::int64_t>& pre_last;
+        const std::vector<double>& stp;
+        const std::vector<std::int64_t>& stp_last;
+        const std::vector<std::int64_t>& post_last;
+        const std::vector<std::int64_t>& previous_gap;
+        const std::vector<double>& post_value;
+        const std::vector<std::int64_t>& jump_steps;
+        const std::vector<double>& jump_amounts;
+        const std::vector<std::int64_t>& pending_steps;
+        const std::vector<double>& pending_amounts;
+        std::int64_t dynamics_last;
+        double modulator_start;
+        double modulator;
+        std::int64_t modulator_step;
+    };
+    saved_state saved_view(const state_block& in, const synapse_order& order, const std::string& owner) const {
+        std::array<const std::vector<float>*, n_vars> vars{};
+        for (std::size_t v = 0; v < n_vars; ++v)
+            vars[v] = &in.floats(owner, "synapse_" + std::string(Rule::synapse_vars[v]), order.total);
+        const auto& jump_steps = in.integers(owner, "jump_steps", state_block::any_size);
+        const auto& pending_steps = in.integers(owner, "pending_jump_steps", state_block::any_size);
+        return {vars,
+                in.doubles(owner, "pre_value", n_source_ * n_pre),
+                in.integers(owner, "pre_last", n_source_),
+                in.doubles(owner, "short_term_state", n_source_ * stp_words),
+                in.integers(owner, "short_term_last", n_source_),
+                in.integers(owner, "post_last", n_target_),
+                in.integers(owner, "post_previous_gap", n_target_),
+                in.doubles(owner, "post_value", n_target_ * n_post),
+                jump_steps,
+                in.doubles(owner, "jump_amounts", jump_steps.size()),
+                pending_steps,
+                in.doubles(owner, "pending_jump_amounts", pending_steps.size()),
+                in.integers(owner, "dynamics_last", 1)[0],
+                in.doubles(owner, "modulator_start", 1)[0],
+                in.doubles(owner, "modulator", 1)[0],
+                in.integers(owner, "modulator_step", 1)[0]};
+    }
+
     // The next dynamics interval starts at `step`: the jumps of the last one are folded into the
     // modulator's value there.
     void restart_dynamics(shard_state& st, std::int64_t step) const {

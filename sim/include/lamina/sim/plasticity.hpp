@@ -85,6 +85,9 @@ public:
     // Checkpoints. The state in canonical form (synapse variables by canonical synapse order,
     // traces by neuron); deferred rules must have been flushed at the checkpoint's step first.
     virtual void save_state(state_block& out, const synapse_order& order) const = 0;
+    // Checks that a saved state has every array this instance needs, at its size (checkpoint_error
+    // naming `owner` otherwise), without changing anything.
+    virtual void check_state(const state_block& in, const synapse_order& order, const std::string& owner) const = 0;
     // Restores a saved state into a bound instance (any shard layout); `step` is the checkpoint's.
     virtual void load_state(const state_block& in, const synapse_order& order, std::int64_t step,
                             const std::string& owner) = 0;

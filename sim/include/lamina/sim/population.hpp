@@ -63,6 +63,8 @@ public:
     // Checkpoints: parameters, state variables, refractory counters and input rings (already in
     // neuron order, independent of shards). load_state re-lowers the parameters.
     void save_state(state_block& out) const;
+    // Throws checkpoint_error for a missing array or one of another size; changes nothing.
+    void check_state(const state_block& in) const;
     void load_state(const state_block& in, double dt);
     // True if the model's kernel sets the input slots it read back to zero itself.
     virtual bool clears_input() const noexcept { return false; }
