@@ -38,7 +38,7 @@ std::vector<target_set> target_set::split(const std::vector<std::uint32_t>& neur
 }
 
 namespace {
-template <class T>
+// Device k acts on population `pop` (listed once, also when its runtime is made again).
 void add_index(std::vector<std::vector<std::size_t>>& by_pop, std::size_t npop, std::size_t pop, std::size_t k) {
     by_pop.resize(npop);
     auto& v = by_pop[pop];
@@ -61,7 +61,7 @@ void device_set::make_poisson(std::size_t k, std::vector<std::unique_ptr<populat
     rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
     if (poisson.size() <= k) poisson.resize(k + 1);
     poisson[k] = std::move(rt);
-    add_index<poisson_rt>(poisson_by_pop, pops.size(), poisson[k].pop, k);
+    add_index(poisson_by_pop, pops.size(), poisson[k].pop, k);
 }
 
 void device_set::make_generator(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
@@ -77,7 +77,7 @@ void device_set::make_generator(std::size_t k, std::vector<std::unique_ptr<popul
     rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
     if (generators.size() <= k) generators.resize(k + 1);
     generators[k] = std::move(rt);
-    add_index<generator_rt>(generators_by_pop, pops.size(), generators[k].pop, k);
+    add_index(generators_by_pop, pops.size(), generators[k].pop, k);
 }
 
 void device_set::make_current(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
@@ -91,7 +91,7 @@ void device_set::make_current(std::size_t k, std::vector<std::unique_ptr<populat
     pops[rt.pop]->uses_external_current = true;
     if (currents.size() <= k) currents.resize(k + 1);
     currents[k] = std::move(rt);
-    add_index<current_rt>(currents_by_pop, pops.size(), currents[k].pop, k);
+    add_index(currents_by_pop, pops.size(), currents[k].pop, k);
 }
 
 void device_set::make_neuron_currents(std::size_t k, std::vector<std::unique_ptr<population>>& pops) {
@@ -106,7 +106,7 @@ void device_set::make_neuron_currents(std::size_t k, std::vector<std::unique_ptr
     pops[rt.pop]->uses_external_current = true;
     if (neuron_currents.size() <= k) neuron_currents.resize(k + 1);
     neuron_currents[k] = std::move(rt);
-    add_index<neuron_currents_rt>(neuron_currents_by_pop, pops.size(), neuron_currents[k].pop, k);
+    add_index(neuron_currents_by_pop, pops.size(), neuron_currents[k].pop, k);
 }
 
 void device_set::build(std::vector<std::unique_ptr<population>>& pops,
