@@ -484,10 +484,9 @@ void network::load_checkpoint(const std::string& path) {
                     for (std::size_t r = 0; r < I.ring_slots; ++r) {
                         auto& queue = I.pending[k][s][r];
                         queue.clear();
+                        // Offsets and sources were checked by check_loaded_state.
                         for (auto m = offsets[r]; m < offsets[r + 1]; ++m) {
-                            const auto src = static_cast<std::uint32_t>(sources.at(static_cast<std::size_t>(m)));
-                            if (src >= populations_[P.source]->size())
-                                throw checkpoint_error(o + ": a spike in flight from a neuron outside the population");
+                            const auto src = static_cast<std::uint32_t>(sources[static_cast<std::size_t>(m)]);
                             if (sh.row_begin[src + 1] > sh.row_begin[src]) queue.push_back(src);
                         }
                     }
@@ -513,18 +512,12 @@ void network::load_checkpoint(const std::string& path) {
                 I.recorders.signals[r].history[t] =
                     recs.doubles(owner, fmt::format("signal{}.term{}.history", r, t), state_block::any_size);
 
+        // Segments and neuron indices were checked by check_loaded_state.
         const auto& neurons = ex.integers(owner, "spike_neurons", state_block::any_size);
         const auto& seg = ex.integers(owner, "spike_segments", state_block::any_size);
-        if (seg.size() % 4 != 0) throw checkpoint_error(path + ": exchange: damaged spike segments");
         I.spikes.clear();
         I.spikes.neurons.assign(neurons.begin(), neurons.end());
         for (std::size_t m = 0; m + 3 < seg.size(); m += 4) {
-            const auto q = static_cast<std::size_t>(seg[m + 1]);
-            if (q >= populations_.size() || seg[m + 2] > seg[m + 3] || std::size_t(seg[m + 3]) > neurons.size())
-                throw checkpoint_error(path + ": exchange: damaged spike segments");
-            for (auto i = seg[m + 2]; i < seg[m + 3]; ++i)
-                if (std::size_t(neurons[std::size_t(i)]) >= populations_[q]->size())
-                    throw checkpoint_error(path + ": exchange: a spike from a neuron outside its population");
             I.spikes.segments.push_back({seg[m], static_cast<std::uint32_t>(seg[m + 1]),
                                          static_cast<std::uint32_t>(seg[m + 2]), static_cast<std::uint32_t>(seg[m + 3])});
         }
