@@ -1,5 +1,6 @@
 // `lamina check MODEL.toml`: validates a model file and estimates its size and memory; runs nothing.
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "model_command.hpp"
 
 #include "lamina/app/cli.hpp"
@@ -8,6 +9,7 @@
 #include "lamina/sim/system_memory.hpp"
 
 #include <cstdio>
+#include <fmt/format.h>
 #include <memory>
 
 namespace lamina::app {
@@ -30,6 +32,8 @@ int command_check(const model_options& o) {
         }
         add_default_recorders(d);
         auto net = compose::instantiate(d, overrides_of(o));
+        // Under mpirun: the estimate of one rank's share (docs/distributed.md).
+        if (auto c = distributed::communicator()) net->set_communicator(std::move(c));
         net->validate();
         const double gib = double(net->estimate_memory()) / double(1 << 30);
         std::uint64_t neurons = 0;
@@ -45,7 +49,8 @@ int command_check(const model_options& o) {
             std::printf("  %zu populations, %llu neurons\n", net->population_count(), (unsigned long long)neurons);
             std::printf("  %zu projections, about %llu synapses\n", net->projections().size(),
                         (unsigned long long)net->expected_synapse_count());
-            std::printf("  memory estimate %.3f GiB (available %.1f GiB)\n", gib,
+            std::printf("  memory estimate %.3f GiB%s (available %.1f GiB)\n", gib,
+                        distributed::active() ? fmt::format(" per rank of {}", distributed::size()).c_str() : "",
                         double(sim::available_memory_bytes()) / double(1 << 30));
         }
         return 0;

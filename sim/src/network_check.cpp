@@ -328,22 +328,44 @@ std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection
 }
 
 std::size_t network::estimate_memory() const {
-    double bytes = 0.0;
-    std::int64_t dmax = 1;
-    // A process of a distributed run holds its share of the synapses (and every neuron's state).
+    // The peak of the build, which is the peak of a run: projections are drawn one after the
+    // other, and while one is drawn its sources are held as 4-byte scratch per synapse (24-byte
+    // entries for the rules drawn per source) beside its stored rows. Stored per synapse: a
+    // 4-byte target word, a 4-byte weight unless all share one, and the reverse index and
+    // variables of plastic rules. A process of a distributed run holds its share of the synapses
+    // (and every neuron's state).
     const double share = 1.0 / double(state_->comm->size());
+    using K = connection_rule::kind;
+    double stored = 0.0, peak = 0.0;
+    std::int64_t dmax = 1, dmin = detail::max_window_steps;
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
-        // 8 bytes stored plus 4 bytes of build scratch per synapse, row offsets per shard.
-        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 * share + double(ns + 1) * 4.0 * double(shards_);
+        const auto& r = pr.spec.rule;
+        const double syn = expected_synapses(r, ns, nt) * share;
+        const bool one_weight = pr.spec.weight.is_constant() && r.weights.empty() && !pr.spec.plasticity;
+        const double per_synapse = 4.0 + (one_weight ? 0.0 : 4.0) + (pr.spec.plasticity ? 8.0 : 0.0);
+        const double scratch = (r.type == K::fixed_outdegree || r.type == K::explicit_list) ? 24.0
+                               : r.type == K::pairwise_bernoulli                            ? 4.2
+                                                                                            : 4.0;
+        const double rows = double(ns + 1) * 4.0 * double(shards_) * (pr.spec.plasticity ? 9.0 : 1.0);
+        peak = std::max(peak, stored + syn * (per_synapse + scratch) + rows);
+        stored += syn * per_synapse + rows;
         const double dmax_ms = pr.spec.delay_ms.max_value();
         if (std::isfinite(dmax_ms) && dmax_ms < 1e9 * config_.dt_ms)
             dmax = std::max(dmax, delay_steps(dmax_ms, config_.dt_ms));
+        const double dmin_ms = pr.spec.delay_ms.min_value();
+        if (std::isfinite(dmin_ms) && dmin_ms >= 0.0 && dmin_ms < 1e9 * config_.dt_ms)
+            dmin = std::clamp<std::int64_t>(delay_steps(dmin_ms, config_.dt_ms), 1, dmin);
     }
-    const double slots = double(dmax + detail::max_window_steps + 1);
+    double bytes = std::max(peak, stored);
+    // Neuron state, refractory counters, input currents, input rings (max delay + window + 1
+    // slots per port) and interval statistics.
+    const double slots = double(dmax + dmin + 1);
     for (const auto& p : populations_)
-        bytes += double(p->size()) * (double(p->state_names().size()) * 8.0 + 4.0 + 8.0 +
+        bytes += double(p->size()) * (double(p->state_names().size()) * 8.0 + 4.0 + 8.0 + 28.0 +
                                       slots * double(p->ports().size()) * 8.0);
+    // The process itself (code, libraries, thread stacks).
+    bytes += 24.0 * 1024 * 1024;
     return saturate(bytes);
 }
 
