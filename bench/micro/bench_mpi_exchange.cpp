@@ -53,6 +53,33 @@ void BM_exchange_allgatherv(benchmark::State& state) {
 }
 BENCHMARK(BM_exchange_allgatherv)->Apply(args);
 
+// The collective alone (encode, sizes, MPI_Allgatherv), without the merge: the like-for-like
+// counterpart of BM_exchange_alltoallv.
+void BM_exchange_allgatherv_collective(benchmark::State& state) {
+    int rank = 0, ranks = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    const auto mine = make_window(static_cast<std::size_t>(state.range(0)), 37.5, 1.5, rank, ranks);
+    std::vector<std::uint32_t> send, receive;
+    std::vector<int> counts(ranks), displ(ranks);
+    for (auto _ : state) {
+        lamina::mpi::encode_window(mine, send);
+        const int n = static_cast<int>(send.size());
+        MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+        int total = 0;
+        for (int r = 0; r < ranks; ++r) {
+            displ[r] = total;
+            total += counts[r];
+        }
+        receive.resize(static_cast<std::size_t>(total));
+        MPI_Allgatherv(send.data(), n, MPI_UINT32_T, receive.data(), counts.data(), displ.data(), MPI_UINT32_T,
+                       MPI_COMM_WORLD);
+        benchmark::DoNotOptimize(receive.data());
+    }
+    state.counters["ranks"] = ranks;
+}
+BENCHMARK(BM_exchange_allgatherv_collective)->Apply(args);
+
 void BM_exchange_alltoallv(benchmark::State& state) {
     int rank = 0, ranks = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
