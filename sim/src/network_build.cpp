@@ -117,11 +117,19 @@ void network::build() {
     const std::size_t npop = populations_.size();
 
     // Shard boundaries, aligned to 64 neurons so that Poisson blocks (4 neurons), cache lines and
-    // the 64-neuron blocks of signal sums never straddle two shards.
+    // the 64-neuron blocks of signal sums never straddle two shards. A distributed run lays out
+    // ranks x threads shards and keeps its own slice: a rank is a group of shards, and results
+    // do not depend on the layout.
+    const std::size_t ranks = static_cast<std::size_t>(I.comm->size());
+    const std::size_t rank = static_cast<std::size_t>(I.comm->rank());
+    const std::size_t G = S * ranks;
+    auto global_bound = [&](std::size_t n, std::size_t g) { return g == G ? n : (n * g / G) / 64 * 64; };
     I.bounds.assign(npop, std::vector<std::size_t>(S + 1));
+    I.rank_bounds.assign(npop, std::vector<std::size_t>(ranks + 1));
     for (std::size_t q = 0; q < npop; ++q) {
         const std::size_t n = populations_[q]->size();
-        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = s == S ? n : (n * s / S) / 64 * 64;
+        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = global_bound(n, rank * S + s);
+        for (std::size_t r = 0; r <= ranks; ++r) I.rank_bounds[q][r] = global_bound(n, r * S);
     }
 
     // Delays and window.
@@ -347,6 +355,20 @@ void network::build() {
         stats_.synapses += P.synapse_count();
         stats_.synapse_bytes += P.memory_bytes();
         if (P.rule) stats_.plasticity_bytes += P.rule->memory_bytes();
+    }
+    // Totals of the whole network (each process of a distributed run holds its own targets'
+    // synapses); the connectivity memory of this process alone is rank_synapse_bytes.
+    stats_.rank_synapse_bytes = stats_.synapse_bytes;
+    I.projection_synapses.clear();
+    for (auto& P : projections_) I.projection_synapses.push_back(P.synapse_count());
+    if (ranks > 1) {
+        std::vector<std::uint64_t> totals{stats_.synapses, stats_.synapse_bytes, stats_.plasticity_bytes};
+        totals.insert(totals.end(), I.projection_synapses.begin(), I.projection_synapses.end());
+        I.comm->sum(totals);
+        stats_.synapses = totals[0];
+        stats_.synapse_bytes = totals[1];
+        stats_.plasticity_bytes = totals[2];
+        std::copy(totals.begin() + 3, totals.end(), I.projection_synapses.begin());
     }
     stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
     stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;

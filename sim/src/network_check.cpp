@@ -348,10 +348,12 @@ std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection
 std::size_t network::estimate_memory() const {
     double bytes = 0.0;
     std::int64_t dmax = 1;
+    // A process of a distributed run holds its share of the synapses (and every neuron's state).
+    const double share = 1.0 / double(state_->comm->size());
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
         // 8 bytes stored plus 4 bytes of build scratch per synapse, row offsets per shard.
-        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 + double(ns + 1) * 4.0 * double(shards_);
+        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 * share + double(ns + 1) * 4.0 * double(shards_);
         const double dmax_ms = pr.spec.delay_ms.max_value();
         if (std::isfinite(dmax_ms) && dmax_ms < 1e9 * config_.dt_ms)
             dmax = std::max(dmax, delay_steps(dmax_ms, config_.dt_ms));
