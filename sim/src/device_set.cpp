@@ -9,7 +9,6 @@ namespace lamina::sim::detail {
 
 void poisson_table::init(double lambda) {
     thresholds.clear();
-    reachable.clear();
     if (lambda <= 0.0) return;
     const double kmax = lambda + 14.0 * std::sqrt(lambda) + 30.0;
     double acc = 0.0;
@@ -20,10 +19,6 @@ void poisson_table::init(double lambda) {
     }
     thresholds.back() = std::uint64_t(1) << 32;  // every word stops here
     linear = lambda < 16.0;
-    reachable.clear();
-    if (linear)
-        for (auto t : thresholds)
-            if (t < (std::uint64_t(1) << 32)) reachable.push_back(static_cast<std::uint32_t>(t));
 }
 
 std::vector<target_set> target_set::split(const std::vector<std::uint32_t>& neurons,

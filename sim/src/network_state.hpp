@@ -30,23 +30,16 @@ void check_neurons(const std::vector<std::uint32_t>& neurons, const population& 
 
 // Poisson counts by inversion of a tabulated CDF, compared against one raw 32-bit random word:
 // thresholds[k] = P(X <= k) * 2^32, and the count is the first k whose threshold exceeds the word.
-// Thresholds are nondecreasing, so that k is also the number of thresholds the word reaches. For
-// small means it is counted branch-free over the thresholds below 2^32 (`reachable`): the search
-// loop it replaces mispredicted its exit on most draws, which at 2 inputs per step was the larger
-// part of the Poisson generator's time (microcircuit profile, docs/performance.md). Same counts.
 struct poisson_table {
     std::vector<std::uint64_t> thresholds;
-    std::vector<std::uint32_t> reachable;  // the thresholds below 2^32, when linear
     bool linear = true;
     void init(double lambda);
     bool empty() const noexcept { return thresholds.empty(); }
     unsigned draw(std::uint32_t word) const noexcept {
+        const std::uint64_t* t = thresholds.data();
         if (linear) {
-            const std::uint32_t* t = reachable.data();
-            const std::size_t m = reachable.size();
             unsigned k = 0;
-#pragma omp simd reduction(+ : k)
-            for (std::size_t j = 0; j < m; ++j) k += word >= t[j] ? 1u : 0u;
+            while (word >= t[k]) ++k;
             return k;
         }
         return static_cast<unsigned>(std::upper_bound(thresholds.begin(), thresholds.end(), std::uint64_t(word)) -
