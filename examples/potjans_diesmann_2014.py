@@ -13,7 +13,15 @@ Derived numbers, computed as NEST's example does:
   frac = (tau_m / tau_s)^sub, giving 87.81 pA;
 - DC variant: each neuron gets the mean current of its Poisson drive, bg_rate K_ext PSC tau_syn
   (NEST's dc_input_compensating_poisson), instead of the Poisson input.
-Run: python3 examples/potjans_diesmann_2014.py (writes both files next to this script)."""
+- downscaled variants (options --n-scaling, --k-scaling; for tests and quick looks, as NEST's
+  N_scaling and K_scaling): neuron numbers times n, synapse totals times n k (in-degrees times k),
+  weights divided by sqrt(k), and the mean input the missing synapses carried at NEST's full-scale
+  rates, (1 - sqrt(k)) tau_syn sum(PSC K rate), added as DC (NEST's
+  adjust_weights_and_input_to_synapse_scaling): mean and variance of every neuron's input stay
+  those of the full model.
+Run: python3 examples/potjans_diesmann_2014.py (writes both full-scale files next to this script).
+"""
+import argparse
 import math
 import pathlib
 
@@ -50,8 +58,28 @@ def synapse_count(p, n_pre, n_post):
     return int(round(math.log(1.0 - p) / math.log((prod - 1.0) / prod)))
 
 
-def write(path, dc):
-    w = PSP_MEAN * psc_per_psp(C_M, TAU_M, TAU_SYN)
+def weight_mean(w, source, target):
+    exc = source % 2 == 0
+    return w * (2.0 if (POPS[source], POPS[target]) == ("L4E", "L23E") else 1.0) * (1.0 if exc else G)
+
+
+def scaling_dc(w, k_scaling, poisson):
+    """pA per population: the mean input removed by scaling the in-degrees by k_scaling."""
+    dc = []
+    for t in range(8):
+        rec = sum(weight_mean(w, s, t) * synapse_count(P[t][s], SIZES[s], SIZES[t]) / SIZES[t] * FULL_MEAN_RATES[s]
+                  for s in range(8))
+        ext = w * K_EXT[t] * BG_RATE if poisson else 0.0
+        dc.append(1e-3 * TAU_SYN * (1.0 - math.sqrt(k_scaling)) * (rec + ext))
+    return dc
+
+
+def write(path, dc, n_scaling=1.0, k_scaling=1.0):
+    w_full = PSP_MEAN * psc_per_psp(C_M, TAU_M, TAU_SYN)
+    w = w_full / math.sqrt(k_scaling)
+    scaled = n_scaling != 1.0 or k_scaling != 1.0
+    extra_dc = scaling_dc(w_full, k_scaling, not dc) if k_scaling != 1.0 else [0.0] * 8
+    sizes = [max(1, round(n * n_scaling)) for n in SIZES]
     out = []
     add = out.append
     add("# Potjans & Diesmann (2014) cortical microcircuit, full scale: 77,169 neurons, 298,880,968")
@@ -71,6 +99,9 @@ def write(path, dc):
     else:
         add("# - background: K_ext Poisson inputs at 8 Hz per neuron as one train of 8 K_ext Hz, weight")
         add(f"#   {w:.4f} pA (NEST's delay of 1.5 ms does not change a stationary Poisson drive).")
+    if scaled:
+        add(f"# DOWNSCALED: neurons x {n_scaling}, in-degrees x {k_scaling}, weights / sqrt({k_scaling}), and a DC")
+        add("#   compensating the mean input of the missing synapses (NEST's N_scaling/K_scaling).")
     add("# NEST's full-scale mean rates (Hz): " + ", ".join(f"{p} {r}" for p, r in zip(POPS, FULL_MEAN_RATES)) + ".")
     add("")
     add("[run]")
@@ -81,21 +112,22 @@ def write(path, dc):
     for q, name in enumerate(POPS):
         add(f"[populations.{name}]")
         add("model = \"lif_psc_exp\"")
-        add(f"size = {SIZES[q]}")
+        add(f"size = {sizes[q]}")
         params = (f"C_m = {C_M}, tau_m = {TAU_M}, tau_syn_ex = {TAU_SYN}, tau_syn_in = {TAU_SYN}, t_ref = 2.0, "
                   f"E_L = -65.0, V_reset = -65.0, V_th = -50.0")
-        if dc:
-            params += f", I_e = {BG_RATE * K_EXT[q] * w * TAU_SYN * 1e-3:.4f}"
+        i_e = (BG_RATE * K_EXT[q] * w_full * TAU_SYN * 1e-3 if dc else 0.0) + extra_dc[q]
+        if i_e != 0.0:
+            params += f", I_e = {i_e:.4f}"
         add(f"params = {{ {params} }}")
         add(f"initial = {{ V_m = {{ dist = \"normal\", mean = {V0_MEAN[q]}, sd = {V0_SD[q]} }} }}")
         add("")
     for t, tname in enumerate(POPS):
         for s, sname in enumerate(POPS):
-            n = synapse_count(P[t][s], SIZES[s], SIZES[t])
+            n = round(synapse_count(P[t][s], SIZES[s], SIZES[t]) * n_scaling * k_scaling)
             if n == 0:
                 continue
             exc = s % 2 == 0
-            mean = w * (2.0 if (sname, tname) == ("L4E", "L23E") else 1.0) * (1.0 if exc else G)
+            mean = weight_mean(w, s, t)
             d = DELAY_E if exc else DELAY_I
             sd = abs(mean) * WEIGHT_REL_SD
             bound = "min = 0.0" if exc else "max = 0.0"
@@ -114,7 +146,8 @@ def write(path, dc):
             add("[[stimuli]]")
             add("type = \"poisson\"")
             add(f"target = \"{name}\"")
-            add(f"rate = {BG_RATE * K_EXT[q]}   # 8 Hz x K_ext = {K_EXT[q]}")
+            k_ext = round(K_EXT[q] * k_scaling)
+            add(f"rate = {BG_RATE * k_ext}   # 8 Hz x K_ext = {k_ext}")
             add(f"weight = {w:.4f}")
             add("port = \"excitatory\"")
             add("")
@@ -132,6 +165,15 @@ def write(path, dc):
 
 
 if __name__ == "__main__":
-    here = pathlib.Path(__file__).resolve().parent
-    write(here / "potjans_diesmann_2014.toml", dc=False)
-    write(here / "potjans_diesmann_2014_dc.toml", dc=True)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n-scaling", type=float, default=1.0)
+    ap.add_argument("--k-scaling", type=float, default=1.0)
+    ap.add_argument("--dc", action="store_true", help="DC background instead of Poisson (with --out)")
+    ap.add_argument("--out", help="write one file here instead of the two full-scale examples")
+    a = ap.parse_args()
+    if a.out:
+        write(pathlib.Path(a.out), a.dc, a.n_scaling, a.k_scaling)
+    else:
+        here = pathlib.Path(__file__).resolve().parent
+        write(here / "potjans_diesmann_2014.toml", dc=False)
+        write(here / "potjans_diesmann_2014_dc.toml", dc=True)

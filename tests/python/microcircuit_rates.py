@@ -2,17 +2,18 @@
 full-scale reference rates: every population's rate within a tolerance of NEST's and its mean ISI
 CV in [0.7, 1.2] (irregular firing).
 
-Usage: microcircuit_rates.py LAMINA_BINARY MODEL_FILE OUT_DIR [--scale S] [--duration MS]
-       [--transient MS] [--tolerance REL] [--threads N]
+Usage: microcircuit_rates.py LAMINA_BINARY SOURCE_DIR OUT_DIR [--n-scaling N] [--k-scaling K]
+       [--duration MS] [--transient MS] [--tolerance REL] [--threads N]
 
---scale S < 1 scales the neuron numbers and the synapse totals by S, so every neuron keeps its
-in-degrees (NEST's N_scaling with K_scaling = 1): the mean and variance of each neuron's input are
-those of the full model, and only the correlations between neurons' inputs change. Rates and CVs
-are measured on the spikes after the transient. Exits 1 (listing every failure) if a check fails."""
+At full scale (the default) it runs examples/potjans_diesmann_2014.toml as shipped, after checking
+that the file is what examples/potjans_diesmann_2014.py writes. Downscaled, it runs the file that
+script writes for --n-scaling/--k-scaling (NEST's N_scaling and K_scaling, with weights divided by
+sqrt(K) and the missing mean input given as DC). Rates and CVs are measured on the spikes after
+the transient. Exits 1 (listing every failure) if a check fails."""
 import argparse
+import importlib.util
 import json
 import pathlib
-import re
 import subprocess
 import sys
 
@@ -23,41 +24,47 @@ NEST_FULL_SCALE_RATES = {"L23E": 0.971, "L23I": 2.868, "L4E": 4.746, "L4I": 5.39
                          "L5E": 8.142, "L5I": 9.078, "L6E": 0.991, "L6I": 7.523}
 
 
-def scaled_model(text, scale):
-    def size(m):
-        return f"size = {max(1, round(int(m.group(1)) * scale))}"
-
-    def total(m):
-        return f"total = {round(int(m.group(1)) * scale)}"
-
-    text = re.sub(r"^size = (\d+)", size, text, flags=re.M)
-    return re.sub(r"^total = (\d+)", total, text, flags=re.M)
+def generator(source_dir):
+    spec = importlib.util.spec_from_file_location("pd14", source_dir / "examples" / "potjans_diesmann_2014.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lamina")
-    ap.add_argument("model")
+    ap.add_argument("source_dir")
     ap.add_argument("out_dir")
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--n-scaling", type=float, default=1.0)
+    ap.add_argument("--k-scaling", type=float, default=1.0)
     ap.add_argument("--duration", type=float, default=1500.0)
     ap.add_argument("--transient", type=float, default=500.0)
     ap.add_argument("--tolerance", type=float, default=0.10)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cv-range", type=float, nargs=2, default=(0.7, 1.2))
     a = ap.parse_args()
 
     out = pathlib.Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model = out / f"microcircuit_{a.scale:g}.toml"
-    model.write_text(scaled_model(pathlib.Path(a.model).read_text(), a.scale))
-    result = out / f"microcircuit_{a.scale:g}.h5"
+    source = pathlib.Path(a.source_dir)
+    tag = f"{a.n_scaling:g}_{a.k_scaling:g}"
+    model = out / f"microcircuit_{tag}.toml"
+    generator(source).write(model, False, a.n_scaling, a.k_scaling)
+    if a.n_scaling == 1.0 and a.k_scaling == 1.0:
+        shipped = source / "examples" / "potjans_diesmann_2014.toml"
+        if model.read_text() != shipped.read_text():
+            print(f"FAIL {shipped} is not what examples/potjans_diesmann_2014.py writes")
+            return 1
+        model = shipped
+    result = out / f"microcircuit_{tag}.h5"
     r = subprocess.run([a.lamina, "run", str(model), "--json", "--threads", str(a.threads), "--duration",
                         str(a.duration), "--out", str(result)], capture_output=True, text=True)
     if r.returncode != 0:
         print(r.stdout, r.stderr)
         return 1
     summary = json.loads(r.stdout.strip().splitlines()[-1])
-    print(f"scale {a.scale:g}: {summary['neurons']} neurons, {summary['synapses']} synapses, build "
+    print(f"N scaling {a.n_scaling:g}, K scaling {a.k_scaling:g}: {summary['neurons']} neurons, {summary['synapses']} synapses, build "
           f"{summary['build_s']:.1f} s, real-time factor {summary['real_time_factor']:.2f} on {a.threads} threads, "
           f"peak {summary['peak_rss_mb']:.0f} MB")
 
@@ -86,8 +93,8 @@ def main():
                   f"over {len(cvs)} neurons")
             if abs(rel) > a.tolerance:
                 failures.append(f"{pop}: rate {rate:.3f} Hz is {100 * rel:+.1f} % from NEST's {ref} Hz")
-            if not (0.7 <= cv <= 1.2):
-                failures.append(f"{pop}: mean ISI CV {cv:.3f} outside [0.7, 1.2]")
+            if not (a.cv_range[0] <= cv <= a.cv_range[1]):
+                failures.append(f"{pop}: mean ISI CV {cv:.3f} outside [{a.cv_range[0]}, {a.cv_range[1]}]")
     for msg in failures:
         print("FAIL", msg)
     return 1 if failures else 0
