@@ -4,7 +4,7 @@
 // synapses from all sources onto its own targets, and rank 0's recorders read them all), so an
 // all-to-all sends each rank the same bytes as the allgather; it would pay only if ranks could
 // skip the sources without targets on them, which in random networks of in-degree K over R ranks
-// is a fraction exp(-K/R) of them (none for K = 1000).
+// is a fraction of about exp(-K N_target / (R N_source)) of them (none for K = 1000).
 //
 // Run under MPI: mpirun --oversubscribe -np R build/bench/bench_mpi_exchange. Every rank runs the
 // same fixed number of iterations (collectives must match); only rank 0 prints.
