@@ -93,6 +93,15 @@ TEST_CASE("A substrate restored from a save continues bitwise like the original"
         if (a.network().projections()[k].rule) CHECK(a.network().weights(k) == b.network().weights(k));
     CHECK(a.stats().triggers == b.stats().triggers);
     CHECK(a.stats().replays == b.stats().replays);
+
+    // Loading into a substrate that has run on goes back to the saved moment.
+    a.load(path);
+    CHECK(a.time_ms() == b.time_ms() - 30200.0);
+    const auto ev_again = continue_run(a);
+    REQUIRE(ev_again.size() == ev_b.size());
+    for (std::size_t i = 0; i < ev_b.size(); ++i) CHECK(ev_again[i].labels == ev_b[i].labels);
+    for (std::size_t k = 0; k < a.network().projections().size(); ++k)
+        if (a.network().projections()[k].rule) CHECK(a.network().weights(k) == b.network().weights(k));
     std::filesystem::remove(path);
 }
 
