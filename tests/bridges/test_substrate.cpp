@@ -36,9 +36,8 @@ TEST_CASE("Cueing a member of a trained pair ranks its partner in the top 3; con
           "[substrate]") {
     const auto r = bridges::association_recall(substrate_config::small(), 10, 2, 10);
     CHECK(r.recall >= 0.9);
-    // Controls were never shown together: a partner in the top 3 only by a (tiny) temporal tail
-    // of STDP would need them to be shown in sequence; these are shown five items apart.
-    CHECK(r.control_hits <= r.chance + 0.2);
+    // Controls were never shown together: none is retrieved (chance would be r.chance).
+    CHECK(r.control_hits <= r.chance);
 }
 
 TEST_CASE("Without learning the lateral weights stay at zero and idle periods fire no trigger", "[substrate]") {
