@@ -36,8 +36,9 @@ TEST_CASE("Cueing a member of a trained pair ranks its partner in the top 3; con
           "[substrate]") {
     const auto r = bridges::association_recall(substrate_config::small(), 10, 2, 10);
     CHECK(r.recall >= 0.9);
-    // Controls were never shown together: none is retrieved (chance would be r.chance).
-    CHECK(r.control_hits <= r.chance);
+    // Controls (never shown together) at chance: a random top 3 of the 29 other labels holds a
+    // given partner with probability 0.10, so 10 controls give at most 3 hits but for 1.3 %.
+    CHECK(r.control_hits <= 0.3);
 }
 
 TEST_CASE("Without learning the lateral weights stay at zero and idle periods fire no trigger", "[substrate]") {
