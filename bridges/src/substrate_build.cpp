@@ -45,6 +45,8 @@ void substrate::build() {
     const auto& c = cfg_;
     net_ = std::make_unique<sim::network>(sim::run_config{c.dt_ms, c.seed, 1});
     auto& net = *net_;
+    learning_projections_.clear();
+    reward_projections_.clear();
     using lif = models::lif_psc_delta;
 
     if (c.code == "zscore") {

@@ -30,9 +30,13 @@ std::vector<double> item(std::size_t dims, std::uint64_t seed, std::uint64_t whi
 std::string P(std::size_t i) { return fmt::format("p{}", i); }
 std::string Q(std::size_t i) { return fmt::format("q{}", i); }
 
+// Retrieved: in the top 3 with a strength of at least 1 % of the lateral bound. Every label pair
+// shown within a few seconds of each other gets a vanishing weight from the exponential tails of
+// the STDP traces (1e-14 mV after 1.5 s); ranking those would measure presentation order.
 bool in_top3(const substrate& s, const std::string& cue, const std::string& partner) {
+    const double floor = 0.01 * s.config().learning.lateral_W_max;
     for (const auto& a : s.associations(cue, 3))
-        if (a.label == partner && a.strength > 0.0) return true;
+        if (a.label == partner && a.strength >= floor) return true;
     return false;
 }
 

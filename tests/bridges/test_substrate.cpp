@@ -36,9 +36,9 @@ TEST_CASE("Cueing a member of a trained pair ranks its partner in the top 3; con
           "[substrate]") {
     const auto r = bridges::association_recall(substrate_config::small(), 10, 2, 10);
     CHECK(r.recall >= 0.9);
-    // Controls were never shown together: a partner in the top 3 only by a (tiny) temporal tail
-    // of STDP would need them to be shown in sequence; these are shown five items apart.
-    CHECK(r.control_hits <= r.chance + 0.2);
+    // Controls (never shown together) at chance: a random top 3 of the 29 other labels holds a
+    // given partner with probability 0.10, so 10 controls give at most 3 hits but for 1.3 %.
+    CHECK(r.control_hits <= 0.3);
 }
 
 TEST_CASE("Without learning the lateral weights stay at zero and idle periods fire no trigger", "[substrate]") {
@@ -93,6 +93,15 @@ TEST_CASE("A substrate restored from a save continues bitwise like the original"
         if (a.network().projections()[k].rule) CHECK(a.network().weights(k) == b.network().weights(k));
     CHECK(a.stats().triggers == b.stats().triggers);
     CHECK(a.stats().replays == b.stats().replays);
+
+    // Loading into a substrate that has run on goes back to the saved moment.
+    a.load(path);
+    CHECK(a.time_ms() == b.time_ms() - 30200.0);
+    const auto ev_again = continue_run(a);
+    REQUIRE(ev_again.size() == ev_b.size());
+    for (std::size_t i = 0; i < ev_b.size(); ++i) CHECK(ev_again[i].labels == ev_b[i].labels);
+    for (std::size_t k = 0; k < a.network().projections().size(); ++k)
+        if (a.network().projections()[k].rule) CHECK(a.network().weights(k) == b.network().weights(k));
     std::filesystem::remove(path);
 }
 
