@@ -7,6 +7,9 @@
 
 namespace lamina::app {
 
+// The update mode a population used, as the summary states it.
+std::string update_used(const sim::population& p);
+
 run_summary summarize(const sim::network& net, double sim_seconds, const std::string& output, bool interrupted) {
     run_summary s;
     const auto& st = net.statistics();
@@ -23,11 +26,21 @@ run_summary summarize(const sim::network& net, double sim_seconds, const std::st
     s.interrupted = interrupted;
     for (std::size_t q = 0; q < net.population_count(); ++q) {
         const auto ps = net.population_statistics(q);
-        s.populations.push_back(
-            {net.population_at(q).name(), net.population_at(q).size(), ps.spikes, ps.rate_hz, ps.mean_cv_isi});
+        const auto& pop = net.population_at(q);
+        s.populations.push_back({pop.name(), pop.size(), ps.spikes, ps.rate_hz, ps.mean_cv_isi, update_used(pop)});
         s.spikes += ps.spikes;
     }
     return s;
+}
+
+std::string update_used(const sim::population& p) {
+    const std::int64_t ev = p.steps_event_driven, all = p.steps_event_driven + p.steps_clock_driven;
+    std::string used = all == 0 ? std::string(p.event_driven() ? "event" : "clock")
+                     : ev == all ? std::string("event")
+                     : ev == 0   ? std::string("clock")
+                                 : fmt::format("event {:.0f} %, clock {:.0f} %", 100.0 * double(ev) / double(all),
+                                             100.0 * double(all - ev) / double(all));
+    return p.requested_update == sim::update_mode::automatic ? "auto: " + used : used;
 }
 
 std::string json_string(const std::string& in) {
@@ -55,8 +68,9 @@ std::string to_json(const run_summary& s) {
     std::string pops;
     for (const auto& p : s.populations) {
         if (!pops.empty()) pops += ", ";
-        pops += fmt::format("{}: {{\"size\": {}, \"spikes\": {}, \"rate_hz\": {}, \"cv_isi\": {}}}", json_string(p.name),
-                            p.size, p.spikes, json_number(p.rate_hz), json_number(p.cv_isi));
+        pops += fmt::format("{}: {{\"size\": {}, \"spikes\": {}, \"rate_hz\": {}, \"cv_isi\": {}, \"update\": {}}}",
+                            json_string(p.name), p.size, p.spikes, json_number(p.rate_hz), json_number(p.cv_isi),
+                            json_string(p.update));
     }
     return fmt::format("{{\"neurons\": {}, \"synapses\": {}, \"spikes\": {}, \"model_time_s\": {}, \"build_s\": {}, "
                        "\"sim_s\": {}, \"real_time_factor\": {}, \"threads\": {}, \"seed\": {}, \"peak_rss_mb\": {}, "
@@ -93,10 +107,11 @@ std::string to_text(const run_summary& s) {
         t += fmt::format("{} MPI ranks, peak memory per rank (MB): {}\n", s.ranks, peaks);
     }
     t += fmt::format("{} spikes\n", s.spikes);
-    t += fmt::format("  {:<16} {:>10} {:>12} {:>10} {:>8}\n", "population", "size", "spikes", "rate (Hz)", "CV ISI");
+    t += fmt::format("  {:<16} {:>10} {:>12} {:>10} {:>8}  {}\n", "population", "size", "spikes", "rate (Hz)", "CV ISI",
+                     "update");
     for (const auto& p : s.populations)
-        t += fmt::format("  {:<16} {:>10} {:>12} {:>10.3f} {:>8}\n", p.name, p.size, p.spikes, p.rate_hz,
-                         std::isfinite(p.cv_isi) ? fmt::format("{:.3f}", p.cv_isi) : std::string("-"));
+        t += fmt::format("  {:<16} {:>10} {:>12} {:>10.3f} {:>8}  {}\n", p.name, p.size, p.spikes, p.rate_hz,
+                         std::isfinite(p.cv_isi) ? fmt::format("{:.3f}", p.cv_isi) : std::string("-"), p.update);
     if (s.resumed_from_s > 0.0) t += fmt::format("resumed from a checkpoint at {:.3f} s of model time\n", s.resumed_from_s);
     if (!s.output.empty()) t += "result file: " + s.output + "\n";
     if (!s.checkpoint.empty())

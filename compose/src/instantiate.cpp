@@ -44,6 +44,7 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
                     report(e);
                 }
             }
+            pop->requested_update = p.update;
             net->add_population(std::move(pop));
         } catch (const sim::parameter_error& e) {
             report(e);

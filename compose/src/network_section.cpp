@@ -22,7 +22,7 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         const toml::table* t = as_table(r, &value, path);
         if (!t) continue;
         const auto where = location_of(t->source());
-        r.check_keys(*t, path, {"model", "size", "params", "initial"});
+        r.check_keys(*t, path, {"model", "size", "params", "initial", "update"});
         population_description p;
         p.name = std::string(name.str());
         const std::string label = "population '" + p.name + "'";
@@ -31,6 +31,12 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         r.remember_key(label, "model", *t, "model", path);
         p.size = static_cast<std::size_t>(r.integer(*t, "size", path, true, where, 1).value_or(0));
         r.remember_key(label, "size", *t, "size", path);
+        if (auto u = r.choice(*t, "update", path, false, where, {"clock", "event", "auto"})) {
+            p.update = *u == "event" ? sim::update_mode::event
+                     : *u == "auto"  ? sim::update_mode::automatic
+                                     : sim::update_mode::clock;
+            r.remember_key(label, "update", *t, "update", path);
+        }
         if (const toml::table* params = as_table(r, t->get("params"), path + ".params"))
             r.named_numbers(*params, path + ".params", label, p.parameters);
         if (const toml::table* init = as_table(r, t->get("initial"), path + ".initial")) {

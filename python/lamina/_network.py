@@ -315,15 +315,17 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None):
+    def population(self, name, model, size, params=None, initial=None, update=None):
         """[populations.NAME]: `size` neurons of `model`; params = {name: number}, initial =
-        {state variable: number or distribution}."""
+        {state variable: number or distribution}; update = "clock" (default), "event" (advance a
+        neuron only when input reaches it or a spike is due; lif_psc_delta) or "auto"."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
         self._add("populations", {"name": str(name), "model": model, "size": int(size),
                                   "params": dict(params) if params else None,
-                                  "initial": dict(initial) if initial else None})
+                                  "initial": dict(initial) if initial else None,
+                                  "update": update})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p
         return p

@@ -1,7 +1,7 @@
 // The delivery phase: the previous window's spikes (every process's, in canonical order) go into
 // the input rings of one shard's neurons, or, for plastic projections, into the queue of their
 // arrival step, where the update phase hands them to the rule.
-#include "network_state.hpp"
+#include "event_update.hpp"
 
 namespace lamina::sim::detail {
 
@@ -15,6 +15,10 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
             const auto& sh = P.shards[s];
             if (sh.target.empty()) continue;
             auto& tp = *e.populations[P.target];
+            if (tp.event_driven()) {  // marks the neurons it reaches (event_update.cpp)
+                events += deliver_to_event_population(e, P, s, seg);
+                continue;
+            }
             const std::size_t n = tp.size();
             const std::size_t stride = tp.ports().size() * n;
             const std::size_t R = tp.ring_slots();

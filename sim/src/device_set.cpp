@@ -58,6 +58,7 @@ void device_set::make_poisson(std::size_t k, std::vector<std::unique_ptr<populat
     rt.start = std::llround(d.start_ms / dt);
     rt.stop = std::isfinite(d.stop_ms) ? std::llround(d.stop_ms / dt) : INT64_MAX;
     rt.table.init(d.rate_hz * dt * 1e-3);
+    rt.in_blocks = d.draw_in_blocks || pops[rt.pop]->requested_update != update_mode::clock;
     rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
     if (poisson.size() <= k) poisson.resize(k + 1);
     poisson[k] = std::move(rt);
@@ -130,7 +131,7 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
                        const std::vector<std::size_t>& bounds) const {
     for (std::size_t d : poisson_by_pop[q]) {
         const auto& D = poisson[d];
-        if (n < D.start || n >= D.stop || D.table.empty()) continue;
+        if (n < D.start || n >= D.stop || D.table.empty() || (D.in_blocks && D.independent)) continue;
         double* in = pop.input(n, D.port);
         const auto& T = D.targets[s];
         if (!D.independent) {

@@ -1,7 +1,7 @@
 // Building a network: shard layout, window and ring depth, connectivity drawn per shard from
 // counter-based streams (so it does not depend on the shard count), plasticity instances, device
 // and recorder runtime.
-#include "network_state.hpp"
+#include "event_update.hpp"
 
 #include "lamina/sim/fixed_total_number.hpp"
 #include "lamina/sim/rng.hpp"
@@ -325,6 +325,11 @@ void network::build() {
 
     I.devices.build(populations_, I.bounds, dt);
     I.recorders.build(*this, populations_, I.bounds, dt);
+
+    {
+        detail::engine eng{config_, populations_, projections_, I, shards_};
+        detail::setup_event_populations(eng);
+    }
 
     I.outgoing.assign(npop, {});
     for (std::size_t k = 0; k < projections_.size(); ++k) I.outgoing[projections_[k].source].push_back(k);

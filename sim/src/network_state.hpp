@@ -70,6 +70,7 @@ struct device_set {
         bool independent;
         double weight;
         std::int64_t start, stop;
+        bool in_blocks = false;  // drawn by event_update.cpp per block of steps
         poisson_table table;
         std::vector<target_set> targets;
     };
@@ -200,7 +201,13 @@ struct isi_stats {
     std::vector<double> sum, sum_sq;
 };
 
+struct event_population;
+struct auto_choice;
+struct poisson_block_state;
+
 struct network_state {
+    network_state();
+    ~network_state();
     device_set devices;
     recorder_set recorders;
 
@@ -224,6 +231,11 @@ struct network_state {
     window_spikes spikes;  // the last window's spikes of every process, delivered next window
     std::shared_ptr<communicator> comm = std::make_shared<local_communicator>();
     std::vector<isi_stats> isi;
+
+    // Event-driven populations (event_update.hpp): null for populations in clock mode.
+    std::vector<std::unique_ptr<event_population>> events;
+    std::unique_ptr<auto_choice> automatic;
+    std::vector<std::unique_ptr<poisson_block_state>> poisson_blocks;  // per Poisson device (null: per step)
 
     std::int64_t flush_interval = 1;
     std::int64_t next_flush = 0;

@@ -88,3 +88,16 @@ std::size_t population::memory_bytes() const noexcept {
 }
 
 } // namespace lamina::sim
+
+namespace lamina::sim {
+
+std::string_view update_mode_name(update_mode m) noexcept {
+    switch (m) {
+    case update_mode::clock: return "clock";
+    case update_mode::event: return "event";
+    case update_mode::automatic: return "auto";
+    }
+    return "clock";
+}
+
+} // namespace lamina::sim

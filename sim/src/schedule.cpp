@@ -3,7 +3,7 @@
 // multiples of the window length from step 0, so a run split anywhere only cuts a window in two;
 // nothing a window computes depends on where it starts, and chained runs give bitwise the
 // results of one run.
-#include "network_state.hpp"
+#include "event_update.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -39,6 +39,7 @@ void network::run_steps(std::int64_t steps) {
     detail::engine e{config_, populations_, projections_, I, shards_};
     I.flush_interval = std::max<std::int64_t>(1, std::llround(1000.0 / config_.dt_ms));
     if (I.next_flush == 0) I.next_flush = I.flush_interval;
+    detail::begin_run(e, step_);
 
     while (step_ < end) {
         if (stop_requested_) {
@@ -55,8 +56,11 @@ void network::run_steps(std::int64_t steps) {
         for (auto& sc : I.scratch) synaptic_events_ += sc.events;
         detail::exchange_window(e, t0, W, spike_counts_);
         step_ += W;
+        for (auto& p : populations_) (p->event_driven() ? p->steps_event_driven : p->steps_clock_driven) += W;
+        detail::choose_update_modes(e, step_, spike_counts_);
         detail::record_window(e, *this, sink_, step_, config_.recording_memory_limit, [this] { flush_plasticity(); });
     }
+    detail::end_run(e, step_ - 1);
     flush_plasticity();
 }
 

@@ -2,7 +2,7 @@
 // population: devices add their input, plastic arrivals of the step run through their rule, the
 // model's kernel advances the neurons, plastic rules see the postsynaptic spikes, the input slot
 // is cleared and state and signal recorders sample.
-#include "network_state.hpp"
+#include "event_update.hpp"
 
 namespace lamina::sim::detail {
 
@@ -20,6 +20,15 @@ void update_window(engine& e, std::size_t s, std::int64_t t0, std::int64_t W) {
                 sc.counts[static_cast<std::size_t>(k) * npop + q] = 0;
                 continue;
             }
+            if (pop.event_driven()) {
+                spike_sink sink{sc.spikes.data() + count, 0};
+                advance_event_population(e, q, s, n, sink);
+                sc.counts[static_cast<std::size_t>(k) * npop + q] = static_cast<std::uint32_t>(sink.count);
+                count += sink.count;
+                continue;
+            }
+            for (std::size_t d : st.devices.poisson_by_pop[q])
+                if (st.poisson_blocks[d]) apply_poisson_blocks(e, d, s, n, nullptr);
             st.devices.apply(pop, q, s, n, e.config.seed, st.bounds[q]);
             for (std::size_t j : st.plastic_by_target[q]) {
                 auto& P = e.projections[j];

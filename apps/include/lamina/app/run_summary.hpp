@@ -14,6 +14,9 @@ struct population_summary {
     std::uint64_t spikes = 0;
     double rate_hz = 0.0;
     double cv_isi = 0.0;  // NaN when no neuron fired three times
+    // The update mode used: "clock", "event", or for update = "auto" what it chose ("auto: event",
+    // "auto: clock", or the share of steps in each when it switched).
+    std::string update = "clock";
 };
 
 struct run_summary {

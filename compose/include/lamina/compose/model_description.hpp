@@ -55,6 +55,7 @@ struct population_description {
     std::size_t size = 0;
     std::vector<std::pair<std::string, double>> parameters;
     std::vector<std::pair<std::string, sim::distribution>> initial;
+    sim::update_mode update = sim::update_mode::clock;  // update = "clock" | "event" | "auto"
 };
 
 // plasticity = { rule = "...", short_term = "...", <parameter> = <number>, ... } of a projection.

@@ -22,6 +22,10 @@ struct poisson_input_spec {
     bool independent = true;
     double start_ms = 0.0;
     double stop_ms = std::numeric_limits<double>::infinity();
+    // Draw each target's events per block of steps (a count per block, then uniform steps)
+    // instead of a count per step: the same process, at a cost per event rather than per neuron
+    // and step. Always so for targets in event or auto update mode; here to ask for it in clock mode.
+    bool draw_in_blocks = false;
 };
 
 // Spikes at given times (ms). A spike at time t is treated like one emitted by a neuron in the

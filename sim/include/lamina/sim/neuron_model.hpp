@@ -63,6 +63,8 @@ struct kernel_args {
     const double* current;                // external current from devices (pA), per neuron
     std::size_t begin;
     std::size_t end;
+    // True when devices set `current` (it may then change from step to step).
+    bool drive_varies = false;
 };
 
 // Grid refractoriness of integrate-and-fire models (NEST iaf_* semantics): a neuron with r > 0
@@ -78,8 +80,14 @@ inline double hold_refractory(std::int32_t& r, double v_integrated, double V_res
 // steps. Spikes are rare per step, so blocks of 64 neurons are tested with one vectorised
 // comparison and only a block that contains a crossing is scanned. Always inlined, so it runs at
 // the width of the kernel clone that calls it (as a baseline-ISA call it took 15 % of W4).
+// `on_spike(i)` lets a model reset further variables of a neuron that fired.
+struct no_spike_action {
+    void operator()(std::size_t) const noexcept {}
+};
+template <class OnSpike = no_spike_action>
 [[gnu::always_inline]] inline void fire_at_threshold(double* __restrict V, std::int32_t* __restrict r, std::size_t begin, std::size_t end,
-                              double V_reset, double V_th, std::int32_t ref_steps, spike_sink& sink) {
+                              double V_reset, double V_th, std::int32_t ref_steps, spike_sink& sink,
+                              OnSpike&& on_spike = {}) {
     constexpr std::size_t block = 64;
     for (std::size_t b = begin; b < end; b += block) {
         const std::size_t e = b + block < end ? b + block : end;
@@ -91,6 +99,7 @@ inline double hold_refractory(std::int32_t& r, double v_integrated, double V_res
             if (V[i] >= V_th) {
                 V[i] = V_reset;
                 r[i] = ref_steps;
+                on_spike(i);
                 sink.push(static_cast<std::uint32_t>(i));
             }
         }

@@ -3,6 +3,8 @@
 // this interface (one virtual call per population, shard and step); population_of<M> stores the
 // model's state as structure-of-arrays and runs M::advance over index ranges.
 #include "lamina/sim/distribution.hpp"
+#include "lamina/sim/event_model.hpp"
+#include "lamina/sim/event_queue.hpp"
 #include "lamina/sim/neuron_model.hpp"
 #include "lamina/sim/state_block.hpp"
 
@@ -14,6 +16,21 @@
 #include <vector>
 
 namespace lamina::sim {
+
+// How a population's neurons are advanced: every step (clock), only when something reaches them
+// or a spike is due (event; models with a closed-form subthreshold solution), or chosen by the
+// engine from the model and the measured activity (automatic). docs/engine.md, "Event-driven update".
+enum class update_mode : std::uint8_t { clock, event, automatic };
+std::string_view update_mode_name(update_mode m) noexcept;
+
+// What an event-driven population works on in one shard (arrays indexed by neuron).
+struct event_view {
+    std::int64_t* anchor;     // step at whose end the neuron's anchored state holds (refractory: > now)
+    std::int64_t* due;        // predicted spike step, or -1
+    std::uint64_t* touched;   // bit per neuron: input arrived for the step being advanced
+    step_calendar* calendar;  // the shard's predicted spikes
+    std::uint64_t updates = 0;  // neurons advanced (touched or due), for the activity measure
+};
 
 class population {
 public:
@@ -69,6 +86,25 @@ public:
     // True if the model's kernel sets the input slots it read back to zero itself.
     virtual bool clears_input() const noexcept { return false; }
 
+    // Event-driven update ------------------------------------------------------------------------
+    // Requested by the model file or the caller; resolved at build (event_driven()).
+    update_mode requested_update = update_mode::clock;
+    bool event_driven() const noexcept { return event_driven_; }
+    // Steps this population was advanced in each mode by this process (for run summaries).
+    std::int64_t steps_event_driven = 0, steps_clock_driven = 0;
+    void set_event_driven(bool on) noexcept { event_driven_ = on; }
+    // Why the model cannot be advanced lazily with its current parameters (empty: it can; a
+    // model needs a closed-form subthreshold solution).
+    virtual std::string event_support() const { return "model '" + std::string(model_name()) + "' has no event-driven update (lif_psc_delta has)"; }
+    // Derives auxiliary state from what was set from outside between runs (every run start).
+    virtual void reconcile(std::size_t, std::size_t) {}
+    // Event mode, shard range [begin, end): prepare the lazy bookkeeping before step `first`
+    // from the state arrays; advance step n (touched neurons and predicted spikes); bring every
+    // neuron's state arrays up to the end of step `last`.
+    virtual void event_prepare(std::int64_t, std::size_t, std::size_t, event_view&) {}
+    virtual void event_advance(std::int64_t, std::size_t, std::size_t, event_view&, spike_sink&) {}
+    virtual void event_sync(std::int64_t, std::size_t, std::size_t, event_view&) {}
+
 protected:
     virtual double default_initial_value(std::size_t var) const = 0;
 
@@ -80,6 +116,7 @@ protected:
     std::vector<double> ring_;
     std::size_t ring_slots_ = 0;
     std::vector<std::optional<distribution>> initial_;
+    bool event_driven_ = false;
 };
 
 template <neuron_model M>
@@ -118,7 +155,10 @@ public:
     }
     const typename M::constants& constants() const noexcept { return constants_; }
 
-    void lower(double dt) override { constants_ = M::lower(params_, dt, "population '" + name_ + "'"); }
+    void lower(double dt) override {
+        constants_ = M::lower(params_, dt, "population '" + name_ + "'");
+        decay_table_.clear();
+    }
 
     void advance(std::int64_t step, std::size_t begin, std::size_t end, spike_sink& sink) override {
         kernel_args<n_state, n_ports> args;
@@ -128,13 +168,42 @@ public:
         args.current = current_.data();
         args.begin = begin;
         args.end = end;
+        args.drive_varies = uses_external_current;
         M::advance(constants_, args, sink);
     }
 
+    std::string event_support() const override {
+        if constexpr (event_model<M>)
+            return M::event_limit(constants_);
+        else
+            return population::event_support();
+    }
+    void reconcile(std::size_t begin, std::size_t end) override {
+        if constexpr (requires { M::reconcile(constants_, std::declval<kernel_args<n_state, n_ports>&>()); })
+            M::reconcile(constants_, args_for(0, begin, end));
+    }
+    void event_prepare(std::int64_t first, std::size_t begin, std::size_t end, event_view& v) override;
+    void event_advance(std::int64_t n, std::size_t begin, std::size_t end, event_view& v, spike_sink& sink) override;
+    void event_sync(std::int64_t last, std::size_t begin, std::size_t end, event_view& v) override;
+
 private:
     double default_initial_value(std::size_t var) const override { return M::initial_value(params_, var); }
+    kernel_args<n_state, n_ports> args_for(std::int64_t step, std::size_t begin, std::size_t end) {
+        kernel_args<n_state, n_ports> args;
+        for (std::size_t v = 0; v < n_state; ++v) args.state[v] = state_[v].data();
+        for (std::size_t p = 0; p < n_ports; ++p) args.input[p] = input(step, p);
+        args.refractory = refractory_.data();
+        args.current = current_.data();
+        args.begin = begin;
+        args.end = end;
+        args.drive_varies = uses_external_current;
+        return args;
+    }
     typename M::parameters params_;
     typename M::constants constants_{};
+    std::vector<double> decay_table_;  // event mode: the model's propagator powers
 };
 
 } // namespace lamina::sim
+
+#include "lamina/sim/lazy_update.hpp"

@@ -1,0 +1,373 @@
+// The engine side of event-driven populations: mode resolution at build, run start and end,
+// delivery and devices that mark the neurons they reach, the per-step lazy update, Poisson input
+// drawn in blocks, and the automatic choice between clock and event mode.
+#include "event_update.hpp"
+
+#include "lamina/sim/rng.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace lamina::sim::detail {
+
+network_state::network_state() = default;
+network_state::~network_state() = default;
+
+namespace {
+
+std::string population_label(const population& p) { return "population '" + p.name() + "'"; }
+
+event_view view_of(event_population& ep, std::size_t s, std::int64_t n, std::size_t ring_slots) {
+    return {ep.anchor.data(), ep.due.data(), ep.slot(n, ring_slots), &ep.calendars[s]};
+}
+
+// Sets the bit of every neuron with input in any future slot, from the rings themselves (after a
+// checkpoint load or a switch from clock mode). A slot whose inputs summed to exactly 0 is not
+// marked, which is what the update does with it anyway (no new anchor).
+void mark_from_rings(population& pop, event_population& ep, std::size_t b, std::size_t e) {
+    const std::size_t R = pop.ring_slots();
+    const std::size_t P = pop.ports().size();
+    for (std::size_t slot = 0; slot < R; ++slot) {
+        std::uint64_t* bits = ep.touched.data() + slot * ep.words;
+        for (std::size_t w = b / 64; w * 64 < e; ++w) bits[w] = 0;
+        for (std::size_t p = 0; p < P; ++p) {
+            const double* in = pop.input(static_cast<std::int64_t>(slot), p);
+            for (std::size_t i = b; i < e; ++i)
+                if (in[i] != 0.0) event_population::mark(bits, i);
+        }
+    }
+}
+
+// The expected fraction of a population's neurons that an event-driven step advances, from the
+// inputs that reach it (recurrent spikes times synapses per source neuron, Poisson events) and its
+// own spikes, over `steps` steps: 1 - exp(-events per neuron and step) for inputs spread at random.
+double expected_update_fraction(const engine& e, std::size_t q, const std::vector<std::uint64_t>& spikes,
+                                std::int64_t steps) {
+    const auto& pop = *e.populations[q];
+    const double n = double(pop.size());
+    if (n == 0 || steps <= 0) return 0.0;
+    double events = 0.0;
+    for (const auto& P : e.projections) {
+        if (P.target != q) continue;
+        const double ns = double(e.populations[P.source]->size());
+        if (ns > 0) events += double(spikes[P.source]) * double(P.synapse_count()) / ns;
+    }
+    const auto& dev = e.state.devices;
+    if (q < dev.poisson_by_pop.size())
+        for (std::size_t k : dev.poisson_by_pop[q]) {
+            const auto& spec = dev.poisson_specs[k];
+            const double targets = spec.neurons.empty() ? n : double(spec.neurons.size());
+            const double lambda = spec.rate_hz * e.config.dt_ms * 1e-3;
+            events += spec.independent ? lambda * targets * double(steps) : (1.0 - std::exp(-lambda)) * n * double(steps);
+        }
+    for (std::size_t k : dev.generators_by_pop.size() > q ? dev.generators_by_pop[q] : std::vector<std::size_t>{}) {
+        const auto& spec = dev.generator_specs[k];
+        events += double(spec.times_ms.size()) * (spec.neurons.empty() ? n : double(spec.neurons.size())) /
+                  std::max<double>(1.0, double(e.state.window));
+    }
+    const double per_step = events / (n * double(steps));
+    return 1.0 - std::exp(-per_step) + double(spikes[q]) / (n * double(steps));
+}
+
+// Above this fraction of neurons advanced per step, the clock kernel (a vectorised pass over all
+// neurons) is cheaper than the lazy update of the touched ones (bench/micro/bench_event_update.cpp
+// measures the crossover; docs/performance.md).
+constexpr double clock_above_fraction = 0.06;
+constexpr double event_below_fraction = 0.04;
+constexpr std::int64_t decision_steps = 1000;
+
+void switch_to_event(engine& e, std::size_t q, std::int64_t first_step) {
+    auto& pop = *e.populations[q];
+    auto& ep = *e.state.events[q];
+    pop.set_event_driven(true);
+    e.state.parallel_shards(e.shards, [&](std::size_t s) {
+        const std::size_t b = e.state.bounds[q][s], end = e.state.bounds[q][s + 1];
+        ep.calendars[s].clear();
+        mark_from_rings(pop, ep, b, end);
+        auto v = view_of(ep, s, first_step, pop.ring_slots());
+        pop.event_prepare(first_step, b, end, v);
+    });
+}
+
+void switch_to_clock(engine& e, std::size_t q, std::int64_t last_step) {
+    auto& pop = *e.populations[q];
+    auto& ep = *e.state.events[q];
+    e.state.parallel_shards(e.shards, [&](std::size_t s) {
+        auto v = view_of(ep, s, last_step + 1, pop.ring_slots());
+        pop.event_sync(last_step, e.state.bounds[q][s], e.state.bounds[q][s + 1], v);
+    });
+    pop.set_event_driven(false);
+}
+
+} // namespace
+
+std::string event_refusal(const engine& e, std::size_t q) {
+    const auto& pop = *e.populations[q];
+    if (auto why = pop.event_support(); !why.empty()) return why;
+    if (pop.uses_external_current)
+        return "a current input (current_input or neuron_currents) changes its drive every step; event mode "
+               "takes the constant drive from I_e";
+    for (std::size_t k = 0; k < e.projections.size(); ++k) {
+        const auto& P = e.projections[k];
+        if (P.target == q && P.spec.plasticity)
+            return fmt::format("the plastic projection {} ends on it; plastic input needs clock mode",
+                               projection_label(P.spec, k));
+    }
+    return {};
+}
+
+void setup_event_populations(engine& e) {
+    auto& st = e.state;
+    const std::size_t npop = e.populations.size();
+    st.events.clear();
+    st.events.resize(npop);
+    for (std::size_t q = 0; q < npop; ++q) {
+        auto& pop = *e.populations[q];
+        pop.set_event_driven(false);
+        if (pop.requested_update == update_mode::clock) continue;
+        const std::string why = event_refusal(e, q);
+        if (!why.empty()) {
+            if (pop.requested_update == update_mode::event)
+                throw parameter_error(population_label(pop), "update", "cannot be \"event\": " + why);
+            continue;
+        }
+        auto ep = std::make_unique<event_population>();
+        const std::size_t n = pop.size();
+        ep->words = (n + 63) / 64;
+        ep->touched.assign(pop.ring_slots() * ep->words, 0);
+        ep->anchor.assign(n, 0);
+        ep->due.assign(n, -1);
+        ep->calendars.assign(e.shards, step_calendar{});
+        ep->updates.assign(e.shards, 0);
+        st.events[q] = std::move(ep);
+        // `auto` starts event-driven when its Poisson input alone leaves most neurons idle.
+        const std::vector<std::uint64_t> no_spikes(npop, 0);
+        pop.set_event_driven(pop.requested_update == update_mode::event ||
+                             expected_update_fraction(e, q, no_spikes, 1) < event_below_fraction);
+    }
+    st.automatic = std::make_unique<auto_choice>();
+}
+
+void begin_run(engine& e, std::int64_t first_step) {
+    auto& st = e.state;
+    // Poisson devices drawn per block: (re)made from their current runtime (rates may have changed).
+    st.poisson_blocks.resize(st.devices.poisson.size());
+    for (std::size_t k = 0; k < st.devices.poisson.size(); ++k) {
+        const auto& D = st.devices.poisson[k];
+        if (!(D.in_blocks && D.independent)) {
+            st.poisson_blocks[k].reset();
+            continue;
+        }
+        if (!st.poisson_blocks[k]) {
+            st.poisson_blocks[k] = std::make_unique<poisson_block_state>();
+            st.poisson_blocks[k]->buckets.assign(e.shards, std::vector<std::vector<std::uint32_t>>(poisson_block_steps));
+        }
+        auto& B = *st.poisson_blocks[k];
+        B.block_table.init(st.devices.poisson_specs[k].rate_hz * e.config.dt_ms * 1e-3 * double(poisson_block_steps));
+        B.drawn.assign(e.shards, -1);
+    }
+    for (std::size_t q = 0; q < e.populations.size(); ++q) {
+        auto& pop = *e.populations[q];
+        if (st.events.size() > q && st.events[q] && pop.event_driven()) {
+            if (pop.uses_external_current) {
+                if (pop.requested_update == update_mode::event)
+                    throw error(population_label(pop) + " runs event-driven (update = \"event\"), but " +
+                                event_refusal(e, q));
+                pop.set_event_driven(false);
+            } else {
+                switch_to_event(e, q, first_step);
+                continue;
+            }
+        }
+        st.parallel_shards(e.shards, [&](std::size_t s) { pop.reconcile(st.bounds[q][s], st.bounds[q][s + 1]); });
+    }
+    if (st.automatic) {
+        st.automatic->since = first_step;
+        st.automatic->spikes_at_decision.clear();
+    }
+}
+
+void end_run(engine& e, std::int64_t last_step) {
+    auto& st = e.state;
+    for (std::size_t q = 0; q < e.populations.size(); ++q) {
+        auto& pop = *e.populations[q];
+        if (st.events.size() <= q || !st.events[q] || !pop.event_driven()) continue;
+        auto& ep = *st.events[q];
+        st.parallel_shards(e.shards, [&](std::size_t s) {
+            auto v = view_of(ep, s, last_step + 1, pop.ring_slots());
+            pop.event_sync(last_step, st.bounds[q][s], st.bounds[q][s + 1], v);
+        });
+    }
+}
+
+std::uint64_t deliver_to_event_population(engine& e, const projection& P, std::size_t s,
+                                          const window_spikes::segment& seg) {
+    const auto& sh = P.shards[s];
+    auto& tp = *e.populations[P.target];
+    auto& ep = *e.state.events[P.target];
+    const std::size_t R = tp.ring_slots();
+    const std::uint32_t* rows = sh.row_begin.data();
+    const std::uint32_t* tgt = sh.target.data();
+    const float* w = P.homogeneous_weight ? nullptr : sh.weight.data();
+    const auto& merged = e.state.spikes.neurons;
+    const std::int64_t arrival = seg.step + P.delay_min;
+    std::uint64_t events = 0;
+    if (P.constant_delay()) {
+        double* dst = tp.input(arrival, P.port);
+        std::uint64_t* bits = ep.slot(arrival, R);
+        for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+            const std::uint32_t src = merged[m];
+            const std::uint32_t rb = rows[src], re = rows[src + 1];
+            events += re - rb;
+            for (std::uint32_t x = rb; x < re; ++x) {
+                const std::uint32_t t = tgt[x];
+                dst[t] += w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value);
+                event_population::mark(bits, t);
+            }
+        }
+        return events;
+    }
+    const std::uint32_t mask = (1u << P.target_bits) - 1u;
+    for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+        const std::uint32_t src = merged[m];
+        const std::uint32_t rb = rows[src], re = rows[src + 1];
+        events += re - rb;
+        for (std::uint32_t x = rb; x < re; ++x) {
+            const std::int64_t step = arrival + (tgt[x] >> P.target_bits);
+            const std::uint32_t t = tgt[x] & mask;
+            tp.input(step, P.port)[t] += w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value);
+            event_population::mark(ep.slot(step, R), t);
+        }
+    }
+    return events;
+}
+
+void apply_poisson_blocks(engine& e, std::size_t k, std::size_t s, std::int64_t n, std::uint64_t* touched) {
+    auto& st = e.state;
+    const auto& D = st.devices.poisson[k];
+    if (n < D.start || n >= D.stop || D.table.empty()) return;
+    auto& B = *st.poisson_blocks[k];
+    const std::int64_t block = n / poisson_block_steps;
+    const std::int64_t first = block * poisson_block_steps;
+    auto& buckets = B.buckets[s];
+    if (B.drawn[s] != block) {
+        for (auto& b : buckets) b.clear();
+        B.drawn[s] = block;
+        const auto& T = D.targets[s];
+        auto draw = [&](std::uint32_t i) {
+            random_stream rng(e.config.seed, stream_purpose::device, D.id | (1u << 23),
+                              (static_cast<std::uint64_t>(block) << 32) | i);
+            const unsigned count = B.block_table.draw(rng.next_u32());
+            for (unsigned c = 0; c < count; ++c) {
+                const auto offset = static_cast<std::int64_t>((std::uint64_t(rng.next_u32()) * poisson_block_steps) >> 32);
+                const std::int64_t step = first + offset;
+                // Events before the step this block is drawn in belong to an earlier run.
+                if (step < n || step < D.start || step >= D.stop) continue;
+                buckets[static_cast<std::size_t>(offset)].push_back(i);
+            }
+        };
+        if (T.is_range)
+            for (std::size_t i = T.begin; i < T.end; ++i) draw(static_cast<std::uint32_t>(i));
+        else
+            for (auto i : T.list) draw(i);
+    }
+    auto& bucket = buckets[static_cast<std::size_t>(n - first)];
+    if (bucket.empty()) return;
+    double* in = e.populations[D.pop]->input(n, D.port);
+    for (std::uint32_t i : bucket) {
+        in[i] += D.weight;
+        if (touched) event_population::mark(touched, i);
+    }
+    bucket.clear();
+}
+
+void advance_event_population(engine& e, std::size_t q, std::size_t s, std::int64_t n, spike_sink& sink) {
+    auto& st = e.state;
+    auto& pop = *e.populations[q];
+    auto& ep = *st.events[q];
+    const std::size_t R = pop.ring_slots();
+    const std::size_t b = st.bounds[q][s], end = st.bounds[q][s + 1];
+    const auto& dev = st.devices;
+    std::uint64_t* now = ep.slot(n, R);
+    for (std::size_t k : dev.poisson_by_pop[q]) {
+        const auto& D = dev.poisson[k];
+        if (D.independent) {
+            apply_poisson_blocks(e, k, s, n, now);
+            continue;
+        }
+        // One train shared by all targets: the clock path's draw, every target marked.
+        if (n < D.start || n >= D.stop || D.table.empty()) continue;
+        const auto blk = philox_block(e.config.seed, stream_purpose::device, D.id, 0xFFFFFFFFu, static_cast<std::uint64_t>(n));
+        const double add = D.weight * D.table.draw(blk.v[0]);
+        if (add == 0.0) continue;
+        double* in = pop.input(n, D.port);
+        const auto& T = D.targets[s];
+        if (T.is_range)
+            for (std::size_t i = T.begin; i < T.end; ++i) {
+                in[i] += add;
+                event_population::mark(now, i);
+            }
+        else
+            for (auto i : T.list) {
+                in[i] += add;
+                event_population::mark(now, i);
+            }
+    }
+    for (std::size_t g : dev.generators_by_pop[q]) {
+        const auto& G = dev.generators[g];
+        auto [lo, hi] = std::equal_range(G.steps.begin(), G.steps.end(), n);
+        if (lo == hi) continue;
+        const double add = G.weight * double(hi - lo);
+        double* in = pop.input(n + G.delay, G.port);
+        std::uint64_t* bits = ep.slot(n + G.delay, R);
+        const auto& T = G.targets[s];
+        if (T.is_range)
+            for (std::size_t i = T.begin; i < T.end; ++i) {
+                in[i] += add;
+                event_population::mark(bits, i);
+            }
+        else
+            for (auto i : T.list) {
+                in[i] += add;
+                event_population::mark(bits, i);
+            }
+    }
+    auto v = view_of(ep, s, n, R);
+    pop.event_advance(n, b, end, v, sink);
+    ep.updates[s] += v.updates;
+    // State and signal recorders sample every neuron of the shard: bring them up to date first.
+    bool sampling = false;
+    for (std::size_t r : st.recorders.states_by_pop[q]) sampling = sampling || (n + 1) % st.recorders.states[r].interval == 0;
+    for (std::size_t r : st.recorders.signals_by_pop[q]) sampling = sampling || (n + 1) % st.recorders.signals[r].interval == 0;
+    if (sampling) {
+        pop.event_sync(n, b, end, v);
+        st.recorders.sample(pop, q, s, n, b, end);
+    }
+}
+
+void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::uint64_t>& spike_counts) {
+    auto& st = e.state;
+    if (!st.automatic) return;
+    auto& A = *st.automatic;
+    if (A.spikes_at_decision.size() != spike_counts.size()) {
+        A.spikes_at_decision = spike_counts;
+        A.since = step;
+        return;
+    }
+    if (step - A.since < decision_steps) return;
+    std::vector<std::uint64_t> spikes(spike_counts.size());
+    for (std::size_t q = 0; q < spikes.size(); ++q) spikes[q] = spike_counts[q] - A.spikes_at_decision[q];
+    for (std::size_t q = 0; q < e.populations.size(); ++q) {
+        auto& pop = *e.populations[q];
+        if (pop.requested_update != update_mode::automatic || !st.events[q] || pop.uses_external_current) continue;
+        const double f = expected_update_fraction(e, q, spikes, step - A.since);
+        if (pop.event_driven() && f > clock_above_fraction)
+            switch_to_clock(e, q, step - 1);
+        else if (!pop.event_driven() && f < event_below_fraction)
+            switch_to_event(e, q, step);
+    }
+    A.spikes_at_decision = spike_counts;
+    A.since = step;
+}
+
+} // namespace lamina::sim::detail
