@@ -315,14 +315,21 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None):
-        """[populations.NAME]: `size` neurons of `model`; params = {name: number}, initial =
-        {state variable: number or distribution}."""
+    def population(self, name, model, size, params=None, initial=None, variables=None):
+        """[populations.NAME]: `size` neurons of `model`. params = {name: value}, where a value is a
+        number (the same for every neuron), a distribution (lamina.normal(-50, 2): drawn per neuron),
+        an array of one value per neuron, {"file": "x.npy"} / {"file": "x.h5", "dataset": "/d"}, or
+        an expression string of the per-neuron `variables` ({"r": lamina.uniform(0, 1)}), e.g.
+        "-65 + 15 * r^2". initial = {state variable: number or distribution}."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
+        if params:
+            params = {k: (np.asarray(v, dtype=np.float64) if isinstance(v, (list, tuple, np.ndarray)) else v)
+                      for k, v in dict(params).items()}
         self._add("populations", {"name": str(name), "model": model, "size": int(size),
-                                  "params": dict(params) if params else None,
+                                  "variables": dict(variables) if variables else None,
+                                  "params": params if params else None,
                                   "initial": dict(initial) if initial else None})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p

@@ -106,6 +106,18 @@ void network::set_current_amplitude(std::size_t k, double amplitude_pA) {
     if (built_) D.make_current(k, populations_, state_->bounds, config_.dt_ms);
 }
 
+void network::set_noise(std::size_t k, double mean_pA, double sd_pA) {
+    auto& D = state_->devices;
+    auto& spec = D.noise_specs.at(k);
+    const std::string obj = "noise current '" + spec.name + "'";
+    if (!std::isfinite(mean_pA)) throw parameter_error(obj, "mean", "must be finite");
+    if (!(sd_pA >= 0.0) || !std::isfinite(sd_pA))
+        throw parameter_error(obj, "sd", fmt::format("must be finite and >= 0 pA, got {}", sd_pA));
+    spec.mean_pA = mean_pA;
+    spec.sd_pA = sd_pA;
+    if (built_) D.make_noise(k, populations_, state_->bounds, config_.dt_ms);
+}
+
 void network::inject_spikes(std::size_t k, std::span<const double> times_ms) {
     auto& D = state_->devices;
     auto& spec = D.generator_specs.at(k);
