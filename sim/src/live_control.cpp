@@ -3,6 +3,7 @@
 // takes effect from the current step; nothing here depends on the shard layout.
 #include "network_state.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -47,11 +48,16 @@ void network::check_live_generator(const spike_generator_spec& spec, std::span<c
 void network::set_parameter(std::size_t q, std::string_view name, double value) {
     auto& pop = *populations_.at(q);
     const double old = pop.parameter(name);  // refuses unknown names
+    // A per-neuron parameter becomes uniform; a refused value gives it its per-neuron values back.
+    const auto per_neuron = pop.per_neuron_parameters();
+    std::vector<double> old_values;
+    if (std::find(per_neuron.begin(), per_neuron.end(), name) != per_neuron.end()) old_values = pop.parameter_values(name);
     pop.set_parameter(name, value);
     try {
         pop.lower(config_.dt_ms);
     } catch (...) {
         pop.set_parameter(name, old);
+        if (!old_values.empty()) pop.set_parameter_per_neuron(name, per_neuron_value::of_values(std::move(old_values)));
         pop.lower(config_.dt_ms);
         throw;
     }

@@ -299,6 +299,20 @@ TEST_CASE("per-neuron parameters are saved in checkpoints and restored without t
     CHECK_FALSE(other.heterogeneous());
 }
 
+TEST_CASE("setting a per-neuron parameter for the whole population while running", "[heterogeneous]") {
+    auto net = build(izhikevich_e);
+    net->run(5.0);
+    const auto c = net->population_at(0).parameter_values("c");
+    // A refused value (c above V_th) leaves the per-neuron values as they were.
+    CHECK_THROWS_WITH(net->set_parameter(0, "c", 40.0), Catch::Contains("reset must be below V_th"));
+    CHECK(net->population_at(0).parameter_values("c") == c);
+    CHECK(net->population_at(0).heterogeneous());
+    net->set_parameter(0, "c", -60.0);
+    CHECK(net->population_at(0).parameter_values("c") == std::vector<double>(800, -60.0));
+    CHECK(net->population_at(0).heterogeneous());  // d still varies
+    net->run(5.0);
+}
+
 TEST_CASE("a heterogeneous network's checkpoint resumes bitwise", "[heterogeneous]") {
     const std::string text = izhikevich_e + R"(
 [populations.E.initial]
