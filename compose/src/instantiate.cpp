@@ -37,6 +37,20 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
                     report(e);
                 }
             }
+            for (const auto& [k, dist] : p.variables) {
+                try {
+                    pop->define_variable(k, dist);
+                } catch (const sim::parameter_error& e) {
+                    report(e);
+                }
+            }
+            for (const auto& [k, v] : p.per_neuron) {
+                try {
+                    pop->set_parameter_per_neuron(k, v);
+                } catch (const sim::parameter_error& e) {
+                    report(e);
+                }
+            }
             for (const auto& [k, dist] : p.initial) {
                 try {
                     pop->set_initial(k, dist);
@@ -73,6 +87,7 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
     for (const auto& s : d.poisson_inputs) net->add_poisson_input(s);
     for (const auto& s : d.spike_generators) net->add_spike_generator(s);
     for (const auto& s : d.current_inputs) net->add_current_input(s);
+    for (const auto& s : d.noise_currents) net->add_noise_current(s);
     for (const auto& s : d.neuron_currents) {
         try {
             net->add_neuron_currents(s);

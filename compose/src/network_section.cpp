@@ -2,11 +2,100 @@
 // plasticity tables), [[stimuli]] and [[recorders]].
 #include "reader.hpp"
 
+#include "array_file.hpp"
+
+#include <cmath>
+#include <filesystem>
 #include <fmt/format.h>
 #include <limits>
 #include <set>
 
 namespace lamina::compose::detail {
+
+namespace {
+
+// One entry of a population's params: a number (the same for every neuron), a string (an
+// expression of the population's variables), a distribution table, an array with one value per
+// neuron, or { file = "x.npy" } / { file = "x.h5", dataset = "/path" }.
+void read_parameter(reader& r, const toml::node& v, const std::string& key, const std::string& name,
+                    const model_description& d, population_description& p) {
+    if (auto x = reader::finite_value(v)) {
+        p.parameters.emplace_back(name, *x);
+        return;
+    }
+    if (v.is_integer() || v.is_floating_point()) {
+        r.error(v, key, "must be a finite number");
+        return;
+    }
+    if (auto text = v.value<std::string>()) {
+        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_expression(*text));
+        return;
+    }
+    if (const toml::array* a = v.as_array()) {
+        std::vector<double> values;
+        for (const auto& e : *a) {
+            if (auto x = reader::finite_value(e)) {
+                values.push_back(*x);
+            } else {
+                r.error(e, key, std::string("an array of per-neuron values holds finite numbers, got ") + type_name(e));
+                return;
+            }
+        }
+        if (p.size != 0 && values.size() != p.size) {
+            r.error(v, key, fmt::format("needs one value per neuron ({}), got {}", p.size, values.size()));
+            return;
+        }
+        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
+        return;
+    }
+    const toml::table* t = v.as_table();
+    if (!t) {
+        r.error(v, key, std::string("must be a number, an expression string, a distribution table {dist = ...}, an "
+                                    "array or {file = ...}, got ") + type_name(v));
+        return;
+    }
+    if (!t->get("file")) {
+        if (auto dist = r.distribution(v, key)) p.per_neuron.emplace_back(name, sim::per_neuron_value::of_distribution(*dist));
+        return;
+    }
+    const auto where = location_of(t->source());
+    r.check_keys(*t, key, {"file", "dataset"});
+    const auto given = r.string(*t, "file", key, true, where);
+    if (!given) return;
+    std::filesystem::path path(*given);
+    if (path.is_relative()) path = std::filesystem::path(d.path).parent_path() / path;
+    const bool npy = path.extension() == ".npy";
+    const auto dataset = r.string(*t, "dataset", key, !npy, where);
+    if (npy && dataset) r.error(*t->get("dataset"), reader::join(key, "dataset"), "not used with a .npy file");
+    if (!npy && !dataset) return;
+    std::vector<double> values;
+    try {
+        if (!std::filesystem::is_regular_file(path)) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    "cannot read '" + path.string() + "': no such file (a relative path is taken from the model "
+                    "file's directory)");
+            return;
+        }
+        values = npy ? read_npy(path.string()) : read_hdf5_array(path.string(), *dataset);
+    } catch (const std::exception& e) {
+        r.error(*t->get("file"), reader::join(key, "file"), e.what());
+        return;
+    }
+    if (p.size != 0 && values.size() != p.size) {
+        r.error(*t->get("file"), reader::join(key, "file"),
+                fmt::format("'{}' holds {} values; the population has {} neurons", path.string(), values.size(), p.size));
+        return;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (!std::isfinite(values[i])) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    fmt::format("'{}': value {} (neuron {}) is not finite", path.string(), values[i], i));
+            return;
+        }
+    p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
+}
+
+} // namespace
 
 void read_populations(reader& r, const toml::table& root, model_description& d) {
     const toml::node* node = root.get("populations");
@@ -22,7 +111,7 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         const toml::table* t = as_table(r, &value, path);
         if (!t) continue;
         const auto where = location_of(t->source());
-        r.check_keys(*t, path, {"model", "size", "params", "initial", "update"});
+        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update"});
         population_description p;
         p.name = std::string(name.str());
         const std::string label = "population '" + p.name + "'";
@@ -37,8 +126,20 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
                                      : sim::update_mode::clock;
             r.remember_key(label, "update", *t, "update", path);
         }
-        if (const toml::table* params = as_table(r, t->get("params"), path + ".params"))
-            r.named_numbers(*params, path + ".params", label, p.parameters);
+        if (const toml::table* vars = as_table(r, t->get("variables"), path + ".variables")) {
+            for (auto&& [k, v] : *vars) {
+                const std::string key = path + ".variables." + std::string(k.str());
+                if (auto dist = r.distribution(v, key)) p.variables.emplace_back(std::string(k.str()), *dist);
+                d.parameters[{label, "variables." + std::string(k.str())}] = {location_of(k.source()), key};
+            }
+        }
+        if (const toml::table* params = as_table(r, t->get("params"), path + ".params")) {
+            for (auto&& [k, v] : *params) {
+                const std::string key = path + ".params." + std::string(k.str());
+                read_parameter(r, v, key, std::string(k.str()), d, p);
+                d.parameters[{label, std::string(k.str())}] = {location_of(k.source()), key};
+            }
+        }
         if (const toml::table* init = as_table(r, t->get("initial"), path + ".initial")) {
             for (auto&& [k, v] : *init) {
                 const std::string key = path + ".initial." + std::string(k.str());
@@ -145,7 +246,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
 void read_stimuli(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
-        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current", "neuron_currents"});
+        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current", "neuron_currents", "noise"});
         if (!type) return;
         const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
         const std::string target = r.string(t, "target", path, true, where).value_or("");
@@ -187,6 +288,20 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
             s.neurons = neurons;
             d.current_inputs.push_back(s);
             label = "current input '" + name + "'";
+        } else if (*type == "noise") {
+            // NEST noise_generator: a Gaussian current per neuron, redrawn every dt_noise.
+            r.check_keys(t, path, {"type", "name", "target", "neurons", "mean", "sd", "dt_noise", "start", "stop"});
+            sim::noise_current_spec s;
+            s.name = name;
+            s.target = target;
+            s.neurons = neurons;
+            s.mean_pA = r.number(t, "mean", path, false, where).value_or(0.0);
+            s.sd_pA = r.number(t, "sd", path, true, where).value_or(0.0);
+            s.interval_ms = r.number(t, "dt_noise", path, false, where).value_or(d.run.dt_ms);
+            s.start_ms = r.number(t, "start", path, false, where).value_or(0.0);
+            s.stop_ms = r.number(t, "stop", path, false, where).value_or(std::numeric_limits<double>::infinity());
+            d.noise_currents.push_back(s);
+            label = "noise current '" + name + "'";
         } else if (*type == "neuron_currents") {
             // A constant current per neuron (e.g. a population code), changed between runs.
             r.check_keys(t, path, {"type", "name", "target", "neurons", "amplitudes"});
@@ -210,7 +325,7 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
         }
         r.remember_object(label, where, path);
         for (const char* k : {"target", "neurons", "rate", "weight", "port", "start", "stop", "times", "delay",
-                              "amplitudes", "amplitude"})
+                              "amplitudes", "amplitude", "mean", "sd", "dt_noise"})
             r.remember_key(label, k, t, k, path);
     });
 }

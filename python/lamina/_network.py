@@ -149,6 +149,11 @@ class Stimulus:
         self._require("poisson", "set_rate")
         self._net._engine_now().set_poisson_rate(self.index, float(rate))
 
+    def set_noise(self, mean, sd):
+        """Mean and standard deviation (pA) of a noise current from now on."""
+        self._require("noise", "set_noise")
+        self._net._engine_now().set_noise(self.index, float(mean), float(sd))
+
     def set_amplitude(self, amplitude):
         """Amplitude (pA) of a dc or step current from now on, replacing the rest of its schedule."""
         self._require("current", "set_amplitude")
@@ -202,7 +207,7 @@ class Recorder:
 
 
 _STIMULUS_KINDS = {"poisson": "poisson", "spike_generator": "spike_generator", "dc": "current",
-                   "step_current": "current", "neuron_currents": "neuron_currents"}
+                   "step_current": "current", "neuron_currents": "neuron_currents", "noise": "noise"}
 
 
 class Network:
@@ -226,7 +231,7 @@ class Network:
         self._engine = None
         self._running = None    # the thread running the network, while it runs
         self.duration = None    # [run] duration of a loaded model file (ms)
-        self._counts = {"poisson": 0, "spike_generator": 0, "current": 0, "neuron_currents": 0, "stimuli": 0,
+        self._counts = {"poisson": 0, "spike_generator": 0, "current": 0, "neuron_currents": 0, "noise": 0, "stimuli": 0,
                         "spikes": 0, "state": 0, "rate": 0, "weights": 0, "signal": 0}
         self.populations = {}
         self.projections = []
@@ -315,15 +320,23 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None, update=None):
-        """[populations.NAME]: `size` neurons of `model`; params = {name: number}, initial =
-        {state variable: number or distribution}; update = "clock" (default), "event" (advance a
-        neuron only when input reaches it or a spike is due; lif_psc_delta) or "auto"."""
+    def population(self, name, model, size, params=None, initial=None, variables=None, update=None):
+        """[populations.NAME]: `size` neurons of `model`. params = {name: value}, where a value is a
+        number (the same for every neuron), a distribution (lamina.normal(-50, 2): drawn per neuron),
+        an array of one value per neuron, {"file": "x.npy"} / {"file": "x.h5", "dataset": "/d"}, or
+        an expression string of the per-neuron `variables` ({"r": lamina.uniform(0, 1)}), e.g.
+        "-65 + 15 * r^2". initial = {state variable: number or distribution}. update = "clock"
+        (default), "event" (advance a neuron only when input reaches it or a spike is due;
+        lif_psc_delta) or "auto"."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
+        if params:
+            params = {k: (np.asarray(v, dtype=np.float64) if isinstance(v, (list, tuple, np.ndarray)) else v)
+                      for k, v in dict(params).items()}
         self._add("populations", {"name": str(name), "model": model, "size": int(size),
-                                  "params": dict(params) if params else None,
+                                  "variables": dict(variables) if variables else None,
+                                  "params": params if params else None,
                                   "initial": dict(initial) if initial else None,
                                   "update": update})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
@@ -428,6 +441,19 @@ class Network:
         return self._stimulus("step_current", {
             "name": name, "target": _name_of(target), "neurons": n, "times": t, "amplitudes": a},
             lambda e, nm: e.add_current(nm, _name_of(target), _indices([] if n is None else n), t, a))
+
+    def noise(self, target, sd, *, mean=None, dt_noise=None, start=None, stop=None, neurons=None, name=None):
+        """A Gaussian noise current (NEST noise_generator): every dt_noise ms (default: the step) each
+        target neuron draws its own mean + sd * N(0, 1) pA; change it with set_noise."""
+        n = None if neurons is None else _indices(neurons)
+        return self._stimulus("noise", {
+            "name": name, "target": _name_of(target), "neurons": n, "mean": mean, "sd": float(sd),
+            "dt_noise": dt_noise, "start": start, "stop": stop},
+            lambda e, nm: e.add_noise(nm, _name_of(target), _indices([] if n is None else n),
+                                      0.0 if mean is None else float(mean), float(sd),
+                                      self._run["dt"] if dt_noise is None else float(dt_noise),
+                                      0.0 if start is None else float(start),
+                                      float("inf") if stop is None else float(stop)))
 
     def neuron_currents(self, target, amplitudes, *, neurons=None, name=None):
         """A constant current (pA) per neuron of `neurons` (all if None), e.g. a population code;

@@ -243,6 +243,13 @@ void bind_network(py::module_& m) {
                                                 to_vector(amplitudes)};
             return n.add_neuron_currents(std::move(s));
         })
+        .def("add_noise", [](network& n, std::string name, std::string target, const index_array& neurons,
+                             double mean, double sd, double dt_noise, double start, double stop) {
+            lamina::sim::noise_current_spec s{std::move(name), std::move(target), to_vector(neurons), mean, sd,
+                                              dt_noise, start, stop};
+            return n.add_noise_current(std::move(s));
+        })
+        .def("set_noise", &network::set_noise)
         .def("set_poisson_rate", &network::set_poisson_rate)
         .def("set_current_amplitude", &network::set_current_amplitude)
         .def("inject_spikes", [](network& n, std::size_t k, const double_array& times) {

@@ -139,6 +139,18 @@ void write_devices(hdf5::group g, const detail::device_set& D) {
         write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
         write_lists<double>(p, "amplitudes_pA", v.size(), [&](std::size_t k) -> const auto& { return v[k].amplitudes_pA; });
     }
+    {
+        auto p = g.create_group("noise_currents");
+        const auto& v = D.noise_specs;
+        p.write("name", field_strings(v, [](auto& s) { return s.name; }));
+        p.write("target", field_strings(v, [](auto& s) { return s.target; }));
+        p.write("mean_pA", field_values<double>(v, [](auto& s) { return s.mean_pA; }));
+        p.write("sd_pA", field_values<double>(v, [](auto& s) { return s.sd_pA; }));
+        p.write("interval_ms", field_values<double>(v, [](auto& s) { return s.interval_ms; }));
+        p.write("start_ms", field_values<double>(v, [](auto& s) { return s.start_ms; }));
+        p.write("stop_ms", field_values<double>(v, [](auto& s) { return s.stop_ms; }));
+        write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+    }
 }
 
 void read_devices(const hdf5::group& g, detail::device_set& D) {
@@ -200,6 +212,23 @@ void read_devices(const hdf5::group& g, detail::device_set& D) {
         if (target.size() != n) throw checkpoint_error(g.file_name() + ": devices/neuron_currents: fields of different lengths");
         D.neuron_current_specs.clear();
         for (std::size_t k = 0; k < n; ++k) D.neuron_current_specs.push_back({names[k], target[k], neurons[k], amplitudes[k]});
+    }
+    D.noise_specs.clear();
+    if (g.exists("noise_currents")) {  // absent from checkpoints written before noise currents
+        auto p = g.open_group("noise_currents");
+        const auto names = p.open_dataset("name").read_strings();
+        const std::size_t n = names.size();
+        const auto target = p.open_dataset("target").read_strings();
+        const auto mean = p.open_dataset("mean_pA").read<double>();
+        const auto sd = p.open_dataset("sd_pA").read<double>();
+        const auto interval = p.open_dataset("interval_ms").read<double>();
+        const auto start = p.open_dataset("start_ms").read<double>();
+        const auto stop = p.open_dataset("stop_ms").read<double>();
+        const auto neurons = read_lists<std::uint32_t>(p, "neurons", n);
+        for (auto sz : {target.size(), mean.size(), sd.size(), interval.size(), start.size(), stop.size()})
+            if (sz != n) throw checkpoint_error(g.file_name() + ": devices/noise_currents: fields of different lengths");
+        for (std::size_t k = 0; k < n; ++k)
+            D.noise_specs.push_back({names[k], target[k], neurons[k], mean[k], sd[k], interval[k], start[k], stop[k]});
     }
 }
 
@@ -502,6 +531,7 @@ void network::load_checkpoint(const std::string& path) {
         I.devices.generator_specs = std::move(devices.generator_specs);
         I.devices.current_specs = std::move(devices.current_specs);
         I.devices.neuron_current_specs = std::move(devices.neuron_current_specs);
+        I.devices.noise_specs = std::move(devices.noise_specs);
         I.devices.build(populations_, I.bounds, config_.dt_ms);
 
         for (std::size_t r = 0; r < I.recorders.rates.size(); ++r) {

@@ -110,6 +110,27 @@ void device_set::make_neuron_currents(std::size_t k, std::vector<std::unique_ptr
     add_index(neuron_currents_by_pop, pops.size(), neuron_currents[k].pop, k);
 }
 
+// Noise devices use object numbers above those of Poisson devices (both draw purpose `device`).
+constexpr std::uint32_t noise_object_base = 0x800000u;
+
+void device_set::make_noise(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                            const std::vector<std::vector<std::size_t>>& bounds, double dt) {
+    const auto& d = noise_specs[k];
+    noise_rt rt;
+    rt.pop = resolve_population(pops, d.target, "", "");
+    rt.id = noise_object_base + static_cast<std::uint32_t>(k);
+    rt.mean = d.mean_pA;
+    rt.sd = d.sd_pA;
+    rt.interval = d.interval_ms > 0.0 ? std::max<std::int64_t>(1, std::llround(d.interval_ms / dt)) : 1;
+    rt.start = std::llround(d.start_ms / dt);
+    rt.stop = std::isfinite(d.stop_ms) ? std::llround(d.stop_ms / dt) : INT64_MAX;
+    rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
+    pops[rt.pop]->uses_external_current = true;
+    if (noise.size() <= k) noise.resize(k + 1);
+    noise[k] = std::move(rt);
+    add_index(noise_by_pop, pops.size(), noise[k].pop, k);
+}
+
 void device_set::build(std::vector<std::unique_ptr<population>>& pops,
                        const std::vector<std::vector<std::size_t>>& bounds, double dt) {
     const std::size_t npop = pops.size();
@@ -121,10 +142,13 @@ void device_set::build(std::vector<std::unique_ptr<population>>& pops,
     generators_by_pop.assign(npop, {});
     currents_by_pop.assign(npop, {});
     neuron_currents_by_pop.assign(npop, {});
+    noise.clear();
+    noise_by_pop.assign(npop, {});
     for (std::size_t k = 0; k < poisson_specs.size(); ++k) make_poisson(k, pops, bounds, dt);
     for (std::size_t k = 0; k < generator_specs.size(); ++k) make_generator(k, pops, bounds, dt);
     for (std::size_t k = 0; k < current_specs.size(); ++k) make_current(k, pops, bounds, dt);
     for (std::size_t k = 0; k < neuron_current_specs.size(); ++k) make_neuron_currents(k, pops);
+    for (std::size_t k = 0; k < noise_specs.size(); ++k) make_noise(k, pops, bounds, dt);
 }
 
 void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
@@ -191,6 +215,23 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
         for (std::size_t c : neuron_currents_by_pop[q]) {
             const double* amp = neuron_currents[c].amplitude.data();
             for (std::size_t i = bounds[s]; i < bounds[s + 1]; ++i) cur[i] += amp[i];
+        }
+        for (std::size_t c : noise_by_pop[q]) {
+            const auto& N = noise[c];
+            if (n < N.start || n >= N.stop) continue;
+            // The draw of interval m for neuron i: one Philox block, two 53-bit uniforms, Box-Muller.
+            const auto m = static_cast<std::uint64_t>((n - N.start) / N.interval);
+            auto draw = [&](std::size_t i) {
+                const auto blk = philox_block(seed, stream_purpose::device, N.id, static_cast<std::uint32_t>(i), m);
+                const double u1 = (static_cast<double>(((std::uint64_t(blk.v[0]) << 32) | blk.v[1]) >> 11) + 0.5) * 0x1.0p-53;
+                const double u2 = (static_cast<double>(((std::uint64_t(blk.v[2]) << 32) | blk.v[3]) >> 11) + 0.5) * 0x1.0p-53;
+                return N.mean + N.sd * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+            };
+            const auto& T = N.targets[s];
+            if (T.is_range)
+                for (std::size_t i = T.begin; i < T.end; ++i) cur[i] += draw(i);
+            else
+                for (auto i : T.list) cur[i] += draw(i);
         }
     }
 }

@@ -3,6 +3,7 @@
 // takes effect from the current step; nothing here depends on the shard layout.
 #include "network_state.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -47,11 +48,16 @@ void network::check_live_generator(const spike_generator_spec& spec, std::span<c
 void network::set_parameter(std::size_t q, std::string_view name, double value) {
     auto& pop = *populations_.at(q);
     const double old = pop.parameter(name);  // refuses unknown names
+    // A per-neuron parameter becomes uniform; a refused value gives it its per-neuron values back.
+    const auto per_neuron = pop.per_neuron_parameters();
+    std::vector<double> old_values;
+    if (std::find(per_neuron.begin(), per_neuron.end(), name) != per_neuron.end()) old_values = pop.parameter_values(name);
     pop.set_parameter(name, value);
     try {
         pop.lower(config_.dt_ms);
     } catch (...) {
         pop.set_parameter(name, old);
+        if (!old_values.empty()) pop.set_parameter_per_neuron(name, per_neuron_value::of_values(std::move(old_values)));
         pop.lower(config_.dt_ms);
         throw;
     }
@@ -104,6 +110,18 @@ void network::set_current_amplitude(std::size_t k, double amplitude_pA) {
     spec.times_ms.push_back(current_time_ms());
     spec.amplitudes_pA.push_back(amplitude_pA);
     if (built_) D.make_current(k, populations_, state_->bounds, config_.dt_ms);
+}
+
+void network::set_noise(std::size_t k, double mean_pA, double sd_pA) {
+    auto& D = state_->devices;
+    auto& spec = D.noise_specs.at(k);
+    const std::string obj = "noise current '" + spec.name + "'";
+    if (!std::isfinite(mean_pA)) throw parameter_error(obj, "mean", "must be finite");
+    if (!(sd_pA >= 0.0) || !std::isfinite(sd_pA))
+        throw parameter_error(obj, "sd", fmt::format("must be finite and >= 0 pA, got {}", sd_pA));
+    spec.mean_pA = mean_pA;
+    spec.sd_pA = sd_pA;
+    if (built_) D.make_noise(k, populations_, state_->bounds, config_.dt_ms);
 }
 
 void network::inject_spikes(std::size_t k, std::span<const double> times_ms) {

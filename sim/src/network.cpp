@@ -33,6 +33,7 @@ void network::check_new_population(const std::string& name, std::size_t size) co
 
 population& network::add_population(std::unique_ptr<population> p) {
     check_new_population(p->name(), p->size());
+    p->bind(config_.seed, static_cast<std::uint32_t>(populations_.size()));
     populations_.push_back(std::move(p));
     return *populations_.back();
 }
@@ -74,6 +75,13 @@ std::size_t network::add_current_input(current_input_spec spec) {
     D.current_specs.push_back(std::move(spec));
     const std::size_t k = D.current_specs.size() - 1;
     if (built_) admit_device([&] { D.current_specs.pop_back(); }, [&] { D.make_current(k, populations_, state_->bounds, config_.dt_ms); });
+    return k;
+}
+std::size_t network::add_noise_current(noise_current_spec spec) {
+    auto& D = state_->devices;
+    D.noise_specs.push_back(std::move(spec));
+    const std::size_t k = D.noise_specs.size() - 1;
+    if (built_) admit_device([&] { D.noise_specs.pop_back(); }, [&] { D.make_noise(k, populations_, state_->bounds, config_.dt_ms); });
     return k;
 }
 std::size_t network::record_spikes(spike_recorder_spec spec) {

@@ -263,6 +263,22 @@ std::vector<parameter_error> network::check() const {
             if (!std::isfinite(d.amplitudes_pA[i])) throw parameter_error(obj, "amplitudes", "must be finite");
         }
     });
+    for (const auto& d : state_->devices.noise_specs) checked([&] {
+        const std::string obj = "noise current '" + d.name + "'";
+        const auto q = resolve_population(populations_, d.target, obj, "target");
+        check_neurons(d.neurons, *populations_[q], obj);
+        if (!std::isfinite(d.mean_pA)) throw parameter_error(obj, "mean", "must be finite");
+        if (!(d.sd_pA >= 0.0) || !std::isfinite(d.sd_pA))
+            throw parameter_error(obj, "sd", fmt::format("must be finite and >= 0 pA, got {}", d.sd_pA));
+        if (!(d.interval_ms >= 0.0) || !std::isfinite(d.interval_ms))
+            throw parameter_error(obj, "dt_noise", fmt::format("must be >= 0 ms, got {}", d.interval_ms));
+        const double ratio = d.interval_ms / dt;
+        if (d.interval_ms > 0.0 && (ratio < 1.0 - 1e-9 || std::abs(ratio - std::round(ratio)) > 1e-9 * ratio))
+            throw parameter_error(obj, "dt_noise",
+                                  fmt::format("must be a multiple of the step ({} ms), got {}", dt, d.interval_ms));
+        if (!(d.start_ms >= 0.0) || !(d.stop_ms >= d.start_ms))
+            throw parameter_error(obj, "start", "needs 0 <= start <= stop");
+    });
     for (const auto& r : state_->recorders.spike_specs) checked([&] {
         const std::string obj = "spike recorder '" + r.name + "'";
         const auto q = resolve_population(populations_, r.population, obj, "population");

@@ -63,6 +63,7 @@ struct device_set {
     std::vector<spike_generator_spec> generator_specs;
     std::vector<current_input_spec> current_specs;
     std::vector<neuron_currents_spec> neuron_current_specs;
+    std::vector<noise_current_spec> noise_specs;
 
     struct poisson_rt {
         std::size_t pop, port;
@@ -95,7 +96,16 @@ struct device_set {
     std::vector<generator_rt> generators;
     std::vector<current_rt> currents;
     std::vector<neuron_currents_rt> neuron_currents;
-    std::vector<std::vector<std::size_t>> poisson_by_pop, generators_by_pop, currents_by_pop, neuron_currents_by_pop;
+    struct noise_rt {
+        std::size_t pop;
+        std::uint32_t id;
+        double mean, sd;
+        std::int64_t interval, start, stop;  // steps
+        std::vector<target_set> targets;
+    };
+    std::vector<noise_rt> noise;
+    std::vector<std::vector<std::size_t>> poisson_by_pop, generators_by_pop, currents_by_pop, neuron_currents_by_pop,
+        noise_by_pop;
 
     // Makes the runtime of every device from its specification (after check()).
     void build(std::vector<std::unique_ptr<population>>& pops, const std::vector<std::vector<std::size_t>>& bounds,
@@ -108,6 +118,8 @@ struct device_set {
     void make_current(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
                       const std::vector<std::vector<std::size_t>>& bounds, double dt);
     void make_neuron_currents(std::size_t k, std::vector<std::unique_ptr<population>>& pops);
+    void make_noise(std::size_t k, std::vector<std::unique_ptr<population>>& pops,
+                    const std::vector<std::vector<std::size_t>>& bounds, double dt);
     // Adds the devices' input of step n to population q's neurons in shard s.
     void apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
                const std::vector<std::size_t>& bounds) const;

@@ -1,5 +1,10 @@
 #include "lamina/sim/population.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fmt/format.h>
+
 namespace lamina::sim {
 
 std::optional<std::size_t> population::state_index(std::string_view var) const {
@@ -31,14 +36,143 @@ void population::set_initial(std::string_view var, const distribution& d) {
     initial_[*idx] = d;
 }
 
+void population::define_variable(std::string_view name, const distribution& d) {
+    const std::string object = "population '" + name_ + "'";
+    const std::string key = "variables." + std::string(name);
+    auto valid_name = [](std::string_view n) {
+        if (n.empty() || !(std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
+        return std::all_of(n.begin(), n.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    };
+    if (!valid_name(name))
+        throw parameter_error(object, key, "a variable name is a letter or '_' followed by letters, digits or '_'");
+    for (auto f : {"exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "min", "max", "pow"})
+        if (name == f) throw parameter_error(object, key, "is the name of a function");
+    d.validate(object, key);
+    std::erase_if(variables_, [&](const auto& v) { return v.name == name; });
+    variables_.push_back({std::string(name), d});
+    // Streams are keyed by the variable's rank among the names, so declaration order does not
+    // change the draws.
+    std::sort(variables_.begin(), variables_.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    resolved_.clear();
+}
+
+void population::set_parameter_per_neuron(std::string_view name, per_neuron_value v) {
+    const std::string object = "population '" + name_ + "'";
+    const auto names = parameter_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+        std::string msg = "unknown parameter";
+        if (auto near = nearest_name(name, names); !near.empty()) msg += " (did you mean '" + near + "'?)";
+        msg += "; allowed:";
+        for (auto n : names) msg += " " + std::string(n);
+        throw parameter_error(object, std::string(name), msg);
+    }
+    switch (v.type) {
+    case per_neuron_value::kind::values:
+        if (v.values.size() != size_)
+            throw parameter_error(object, std::string(name),
+                                  fmt::format("needs one value per neuron ({}), got {}", size_, v.values.size()));
+        for (std::size_t i = 0; i < v.values.size(); ++i)
+            if (!std::isfinite(v.values[i]))
+                throw parameter_error(object, std::string(name), fmt::format("neuron {}: value is not finite", i));
+        break;
+    case per_neuron_value::kind::distribution: v.dist.validate(object, std::string(name)); break;
+    case per_neuron_value::kind::expression: {
+        std::vector<std::string> vars;
+        for (const auto& x : variables_) vars.push_back(x.name);
+        expression::parse(v.text, vars, object, std::string(name));
+        break;
+    }
+    }
+    std::erase_if(per_neuron_, [&](const auto& x) { return x.first == name; });
+    per_neuron_.emplace_back(std::string(name), std::move(v));
+    resolved_.clear();
+}
+
+std::string population::bare_message(const parameter_error& e) {
+    const std::string prefix = e.object() + ": parameter '" + e.parameter() + "': ";
+    const std::string w = e.what();
+    return w.rfind(prefix, 0) == 0 ? w.substr(prefix.size()) : w;
+}
+
+const std::vector<std::vector<double>>& population::resolved_parameters() const {
+    if (resolved_.size() == per_neuron_.size()) return resolved_;
+    const std::string object = "population '" + name_ + "'";
+    std::vector<std::string> var_names;
+    for (const auto& x : variables_) var_names.push_back(x.name);
+    // Variables are drawn only when an expression reads them.
+    std::vector<bool> needed(variables_.size(), false);
+    std::vector<expression> programs(per_neuron_.size());
+    for (std::size_t k = 0; k < per_neuron_.size(); ++k) {
+        const auto& [n, v] = per_neuron_[k];
+        if (v.type != per_neuron_value::kind::expression) continue;
+        programs[k] = expression::parse(v.text, var_names, object, n);
+        for (auto j : programs[k].variables_used()) needed[j] = true;
+    }
+    std::vector<std::vector<double>> var_values(variables_.size());
+    for (std::size_t j = 0; j < variables_.size(); ++j) {
+        if (!needed[j]) continue;
+        var_values[j].resize(size_);
+        for (std::size_t i = 0; i < size_; ++i) {
+            random_stream rng(seed_, stream_purpose::neuron_parameter, id_, i, 0x100u + static_cast<std::uint32_t>(j));
+            var_values[j][i] = variables_[j].dist.draw(rng);
+        }
+    }
+    const auto names = parameter_names();
+    std::vector<std::vector<double>> out(per_neuron_.size());
+    std::vector<double> at(variables_.size());
+    for (std::size_t k = 0; k < per_neuron_.size(); ++k) {
+        const auto& [n, v] = per_neuron_[k];
+        auto& o = out[k];
+        switch (v.type) {
+        case per_neuron_value::kind::values: o = v.values; break;
+        case per_neuron_value::kind::distribution: {
+            const auto field = static_cast<std::uint32_t>(std::find(names.begin(), names.end(), n) - names.begin());
+            o.resize(size_);
+            for (std::size_t i = 0; i < size_; ++i) {
+                random_stream rng(seed_, stream_purpose::neuron_parameter, id_, i, field);
+                o[i] = v.dist.draw(rng);
+            }
+            break;
+        }
+        case per_neuron_value::kind::expression:
+            o.resize(size_);
+            for (std::size_t i = 0; i < size_; ++i) {
+                for (std::size_t j = 0; j < variables_.size(); ++j) at[j] = needed[j] ? var_values[j][i] : 0.0;
+                o[i] = programs[k].evaluate(at);
+                if (!std::isfinite(o[i]))
+                    throw parameter_error(object, n,
+                                          fmt::format("neuron {} of {}: expression \"{}\" gives {}, not a finite number", i, size_, v.text, std::isnan(o[i]) ? std::string("NaN") : fmt::format("{}", o[i])));
+            }
+            break;
+        }
+    }
+    resolved_ = std::move(out);
+    return resolved_;
+}
+
+std::vector<double> population::parameter_values(std::string_view name) const {
+    for (std::size_t k = 0; k < per_neuron_.size(); ++k)
+        if (per_neuron_[k].first == name) return resolved_parameters()[k];
+    return std::vector<double>(size_, parameter(name));
+}
+
+std::vector<std::string> population::per_neuron_parameters() const {
+    std::vector<std::string> out;
+    for (const auto& [n, v] : per_neuron_) out.push_back(n);
+    return out;
+}
+
 void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id) {
     const std::size_t nvar = state_names().size();
     state_.assign(nvar, std::vector<double>(size_));
     initial_.resize(nvar);
     for (std::size_t v = 0; v < nvar; ++v) {
-        const double dflt = default_initial_value(v);
-        if (!initial_[v] || initial_[v]->is_constant()) {
-            std::fill(state_[v].begin(), state_[v].end(), initial_[v] ? initial_[v]->a : dflt);
+        if (!initial_[v]) {
+            default_initial_values(v, state_[v]);
+            continue;
+        }
+        if (initial_[v]->is_constant()) {
+            std::fill(state_[v].begin(), state_[v].end(), initial_[v]->a);
             continue;
         }
         for (std::size_t i = 0; i < size_; ++i) {
@@ -54,6 +188,9 @@ void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint3
 
 void population::save_state(state_block& out) const {
     for (auto n : parameter_names()) out.f64["parameter." + std::string(n)] = {parameter(n)};
+    // Per-neuron values are saved as drawn, so a checkpoint restores them without the seed.
+    const auto& values = resolved_parameters();
+    for (std::size_t k = 0; k < per_neuron_.size(); ++k) out.f64["per_neuron." + per_neuron_[k].first] = values[k];
     const auto names = state_names();
     for (std::size_t v = 0; v < names.size(); ++v) out.f64["state." + std::string(names[v])] = state_[v];
     out.i64["refractory"] = std::vector<std::int64_t>(refractory_.begin(), refractory_.end());
@@ -63,6 +200,16 @@ void population::save_state(state_block& out) const {
 void population::check_state(const state_block& in) const {
     const std::string owner = "population '" + name_ + "'";
     for (auto n : parameter_names()) in.doubles(owner, "parameter." + std::string(n), 1);
+    const auto names = parameter_names();
+    for (const auto& [key, values] : in.f64) {
+        if (key.rfind("per_neuron.", 0) != 0) continue;
+        const std::string n = key.substr(11);
+        if (std::find(names.begin(), names.end(), n) == names.end())
+            throw checkpoint_error(owner + ": '" + key + "' names no parameter of model " + std::string(model_name()));
+        in.doubles(owner, key, size_);
+        for (double x : values)
+            if (!std::isfinite(x)) throw checkpoint_error(owner + ": '" + key + "' holds a value that is not finite");
+    }
     for (auto v : state_names()) in.doubles(owner, "state." + std::string(v), size_);
     in.integers(owner, "refractory", size_);
     in.doubles(owner, "ring", ring_.size());
@@ -72,6 +219,8 @@ void population::load_state(const state_block& in, double dt) {
     check_state(in);
     const std::string owner = "population '" + name_ + "'";
     for (auto n : parameter_names()) set_parameter(n, in.doubles(owner, "parameter." + std::string(n), 1)[0]);
+    for (const auto& [key, values] : in.f64)
+        if (key.rfind("per_neuron.", 0) == 0) set_parameter_per_neuron(key.substr(11), per_neuron_value::of_values(values));
     lower(dt);
     const auto names = state_names();
     for (std::size_t v = 0; v < names.size(); ++v) state_[v] = in.doubles(owner, "state." + std::string(names[v]), size_);
@@ -83,6 +232,7 @@ void population::load_state(const state_block& in, double dt) {
 std::size_t population::memory_bytes() const noexcept {
     std::size_t b = 0;
     for (const auto& s : state_) b += s.capacity() * sizeof(double);
+    for (const auto& r : resolved_) b += r.capacity() * sizeof(double);
     return b + refractory_.capacity() * sizeof(std::int32_t) + current_.capacity() * sizeof(double) +
            ring_.capacity() * sizeof(double);
 }

@@ -56,6 +56,10 @@ struct population_description {
     std::vector<std::pair<std::string, double>> parameters;
     std::vector<std::pair<std::string, sim::distribution>> initial;
     sim::update_mode update = sim::update_mode::clock;  // update = "clock" | "event" | "auto"
+    // Heterogeneous parameters: named per-neuron random variables, and parameters given as a
+    // distribution, an array (inline or from a file, already read) or an expression.
+    std::vector<std::pair<std::string, sim::distribution>> variables;
+    std::vector<std::pair<std::string, sim::per_neuron_value>> per_neuron;
 };
 
 // plasticity = { rule = "...", short_term = "...", <parameter> = <number>, ... } of a projection.
@@ -123,6 +127,7 @@ struct model_description {
     std::vector<sim::spike_generator_spec> spike_generators;
     std::vector<sim::current_input_spec> current_inputs;
     std::vector<sim::neuron_currents_spec> neuron_currents;
+    std::vector<sim::noise_current_spec> noise_currents;
     std::vector<sim::spike_recorder_spec> spike_recorders;
     std::vector<sim::state_recorder_spec> state_recorders;
     std::vector<sim::rate_recorder_spec> rate_recorders;

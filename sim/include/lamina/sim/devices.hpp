@@ -70,4 +70,21 @@ struct neuron_currents_spec {
     std::vector<double> amplitudes_pA;
 };
 
+// A Gaussian white-noise current (NEST noise_generator): every `interval_ms` (a multiple of the
+// step; 0 means every step) each target neuron draws its own I = mean + sd * N(0, 1) pA, held
+// until the next draw, between start and stop. Draws are keyed by (seed, device, neuron,
+// interval number), so they do not depend on threads and the device keeps no state. As in NEST,
+// the membrane's response depends on the interval: for a leaky membrane (tau_m, C_m) driven
+// from 0, Var(V) at the draw instants is sd^2 (tau_m/C_m)^2 (1 - a) / (1 + a), a = exp(-interval/tau_m).
+struct noise_current_spec {
+    std::string name;
+    std::string target;
+    std::vector<std::uint32_t> neurons;
+    double mean_pA = 0.0;
+    double sd_pA = 0.0;
+    double interval_ms = 0.0;
+    double start_ms = 0.0;
+    double stop_ms = std::numeric_limits<double>::infinity();
+};
+
 } // namespace lamina::sim

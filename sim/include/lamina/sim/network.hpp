@@ -80,6 +80,7 @@ public:
     population_of<M>& add_population(const std::string& name, std::size_t size, typename M::parameters params = {}) {
         check_new_population(name, size);
         auto p = std::make_unique<population_of<M>>(name, size, params);
+        p->bind(config_.seed, static_cast<std::uint32_t>(populations_.size()));
         auto& ref = *p;
         populations_.push_back(std::move(p));
         return ref;
@@ -91,6 +92,7 @@ public:
     std::size_t add_poisson_input(poisson_input_spec spec);
     std::size_t add_spike_generator(spike_generator_spec spec);
     std::size_t add_current_input(current_input_spec spec);
+    std::size_t add_noise_current(noise_current_spec spec);
     std::size_t record_spikes(spike_recorder_spec spec);
     std::size_t record_state(state_recorder_spec spec);
     std::size_t record_rate(rate_recorder_spec spec);
@@ -149,6 +151,8 @@ public:
     void set_poisson_rate(std::size_t poisson_input, double rate_hz);
     // Amplitude of current input k from now on, replacing the rest of its schedule (0 stops it).
     void set_current_amplitude(std::size_t current_input, double amplitude_pA);
+    // Mean and standard deviation (pA) of noise current k from now on.
+    void set_noise(std::size_t noise_current, double mean_pA, double sd_pA);
     // More spikes for spike generator k, at times (ms) after the current time.
     void inject_spikes(std::size_t spike_generator, std::span<const double> times_ms);
     // A constant current per neuron (e.g. a population code), changed with set_neuron_currents.

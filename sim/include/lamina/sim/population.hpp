@@ -5,10 +5,13 @@
 #include "lamina/sim/distribution.hpp"
 #include "lamina/sim/event_model.hpp"
 #include "lamina/sim/event_queue.hpp"
+#include "lamina/sim/expression.hpp"
 #include "lamina/sim/neuron_model.hpp"
 #include "lamina/sim/state_block.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,6 +35,21 @@ struct event_view {
     std::uint64_t updates = 0;  // neurons advanced (touched or due), for the activity measure
 };
 
+// How one parameter varies over the neurons of a population: given values (inline, or read from
+// a file by the front end), a distribution drawn per neuron, or an expression of the population's
+// named per-neuron variables.
+struct per_neuron_value {
+    enum class kind { values, distribution, expression };
+    kind type = kind::values;
+    std::vector<double> values;
+    sim::distribution dist;
+    std::string text;  // the expression
+
+    static per_neuron_value of_values(std::vector<double> v) { return {kind::values, std::move(v), {}, {}}; }
+    static per_neuron_value of_distribution(const sim::distribution& d) { return {kind::distribution, {}, d, {}}; }
+    static per_neuron_value of_expression(std::string e) { return {kind::expression, {}, {}, std::move(e)}; }
+};
+
 class population {
 public:
     population(std::string name, std::size_t size) : name_(std::move(name)), size_(size) {}
@@ -52,6 +70,29 @@ public:
 
     std::optional<std::size_t> state_index(std::string_view var) const;
     std::optional<std::size_t> port_index(std::string_view port) const;
+
+    // Heterogeneous parameters ------------------------------------------------------------------
+    // A named per-neuron random variable for expressions (Izhikevich's r). Each neuron draws it
+    // once from a stream keyed by (seed, population, neuron, variable), so every parameter that
+    // names it sees the same value for that neuron.
+    void define_variable(std::string_view name, const distribution& d);
+    // Gives parameter `name` a value per neuron; set_parameter(name, x) makes it uniform again.
+    // Values are checked against the population size here, expressions parsed here; the model's
+    // own checks run per neuron in lower() (parameter_error "neuron i: ...").
+    void set_parameter_per_neuron(std::string_view name, per_neuron_value v);
+    // True if any parameter differs between neurons (then advance() runs the model kernel over
+    // runs of neurons with equal constants, and event-driven updates do not apply).
+    bool heterogeneous() const noexcept { return !per_neuron_.empty(); }
+    // The value of parameter `name` for every neuron (drawn/evaluated with the network's seed).
+    std::vector<double> parameter_values(std::string_view name) const;
+    // Names of the parameters given per neuron.
+    std::vector<std::string> per_neuron_parameters() const;
+    // The seed and index of this population in its network: the key of its per-neuron draws.
+    void bind(std::uint64_t seed, std::uint32_t population_id) {
+        if (seed != seed_ || population_id != id_) resolved_.clear();
+        seed_ = seed;
+        id_ = population_id;
+    }
 
     // Initial values: a distribution per state variable, drawn per neuron from a stream keyed by
     // (seed, population, neuron), so they do not depend on the thread count.
@@ -107,6 +148,24 @@ public:
 
 protected:
     virtual double default_initial_value(std::size_t var) const = 0;
+    // The model's default initial value of `var` for every neuron (from its own parameters when
+    // they differ, e.g. Izhikevich's u = b v).
+    virtual void default_initial_values(std::size_t var, std::vector<double>& out) const = 0;
+    // Per-neuron values of every parameter in per_neuron_ (same order), resolved once per seed
+    // and specification and cached.
+    const std::vector<std::vector<double>>& resolved_parameters() const;
+    // The message of a model's refusal without the "object: parameter 'x': " prefix.
+    static std::string bare_message(const parameter_error& e);
+
+    struct neuron_variable {
+        std::string name;
+        distribution dist;
+    };
+    std::vector<neuron_variable> variables_;
+    std::vector<std::pair<std::string, per_neuron_value>> per_neuron_;
+    mutable std::vector<std::vector<double>> resolved_;
+    std::uint64_t seed_ = 0;
+    std::uint32_t id_ = 0;
 
     std::string name_;
     std::size_t size_;
@@ -135,6 +194,8 @@ public:
     std::span<const port_info> ports() const override { return M::ports; }
     void set_parameter(std::string_view n, double v) override {
         sim::set_parameter(params_, M::parameter_fields, n, v, "population '" + name_ + "'");
+        std::erase_if(per_neuron_, [&](const auto& x) { return x.first == n; });
+        resolved_.clear();
     }
     double parameter(std::string_view n) const override {
         for (const auto& f : M::parameter_fields)
@@ -155,9 +216,37 @@ public:
     }
     const typename M::constants& constants() const noexcept { return constants_; }
 
+    // Homogeneous: one set of constants. Heterogeneous: the model's own lower() per neuron (so its
+    // checks refuse a bad drawn value with the neuron's index), then runs of neighbours whose
+    // constants are bitwise equal share one kernel call.
     void lower(double dt) override {
-        constants_ = M::lower(params_, dt, "population '" + name_ + "'");
+        const std::string object = "population '" + name_ + "'";
+        constants_ = M::lower(params_, dt, object);
         decay_table_.clear();
+        neuron_constants_.clear();
+        run_starts_.clear();
+        if (per_neuron_.empty()) return;
+        const auto& values = resolved_parameters();
+        std::vector<double M::parameters::*> members;
+        for (const auto& [n, v] : per_neuron_)
+            for (const auto& f : M::parameter_fields)
+                if (f.name == n) members.push_back(f.member);
+        std::vector<typename M::constants> nc(size_);
+        for (std::size_t i = 0; i < size_; ++i) {
+            typename M::parameters p = params_;
+            for (std::size_t k = 0; k < members.size(); ++k) p.*(members[k]) = values[k][i];
+            try {
+                nc[i] = M::lower(p, dt, object);
+            } catch (const parameter_error& e) {
+                throw parameter_error(e.object(), e.parameter(),
+                                      "neuron " + std::to_string(i) + " of " + std::to_string(size_) + ": " +
+                                          bare_message(e));
+            }
+        }
+        for (std::size_t i = 0; i < size_; ++i)
+            if (i == 0 || std::memcmp(&nc[i], &nc[i - 1], sizeof(typename M::constants)) != 0) run_starts_.push_back(i);
+        run_starts_.push_back(size_);
+        neuron_constants_ = std::move(nc);
     }
 
     void advance(std::int64_t step, std::size_t begin, std::size_t end, spike_sink& sink) override {
@@ -166,13 +255,29 @@ public:
         for (std::size_t p = 0; p < n_ports; ++p) args.input[p] = input(step, p);
         args.refractory = refractory_.data();
         args.current = current_.data();
-        args.begin = begin;
-        args.end = end;
         args.drive_varies = uses_external_current;
-        M::advance(constants_, args, sink);
+        if (neuron_constants_.empty()) {
+            args.begin = begin;
+            args.end = end;
+            M::advance(constants_, args, sink);
+            return;
+        }
+        auto run = std::upper_bound(run_starts_.begin(), run_starts_.end(), begin) - 1;
+        for (std::size_t b = begin; b < end; ++run) {
+            const std::size_t e = std::min(end, *(run + 1));
+            args.begin = b;
+            args.end = e;
+            M::advance(neuron_constants_[b], args, sink);
+            b = e;
+        }
+    }
+    // The constants of neuron i (those of the population when it is homogeneous).
+    const typename M::constants& constants(std::size_t i) const noexcept {
+        return neuron_constants_.empty() ? constants_ : neuron_constants_[i];
     }
 
     std::string event_support() const override {
+        if (heterogeneous()) return "its parameters vary per neuron (event mode needs one set of constants)";
         if constexpr (event_model<M>)
             return M::event_limit(constants_);
         else
@@ -199,9 +304,28 @@ private:
         args.drive_varies = uses_external_current;
         return args;
     }
+    std::vector<double> decay_table_;  // event mode: the model's propagator powers
+    void default_initial_values(std::size_t var, std::vector<double>& out) const override {
+        if (per_neuron_.empty()) {
+            std::fill(out.begin(), out.end(), M::initial_value(params_, var));
+            return;
+        }
+        const auto& values = resolved_parameters();
+        std::vector<double M::parameters::*> members;
+        for (const auto& [n, v] : per_neuron_)
+            for (const auto& f : M::parameter_fields)
+                if (f.name == n) members.push_back(f.member);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            typename M::parameters p = params_;
+            for (std::size_t k = 0; k < members.size(); ++k) p.*(members[k]) = values[k][i];
+            out[i] = M::initial_value(p, var);
+        }
+    }
     typename M::parameters params_;
     typename M::constants constants_{};
     std::vector<double> decay_table_;  // event mode: the model's propagator powers
+    std::vector<typename M::constants> neuron_constants_;  // empty unless heterogeneous
+    std::vector<std::size_t> run_starts_;                 // first neuron of each run, then size
 };
 
 } // namespace lamina::sim

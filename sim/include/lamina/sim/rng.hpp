@@ -20,6 +20,7 @@ enum class stream_purpose : std::uint32_t {
     initial_state = 4,
     device = 5,
     user = 6,
+    neuron_parameter = 7,
 };
 
 // A sequence of 32-bit random words identified by (seed, purpose, object, index). The words are
