@@ -11,15 +11,15 @@
 //   alpha_m = 0.32 (13 - u) / (exp((13 - u)/4) - 1)     beta_m = 0.28 (u - 40) / (exp((u - 40)/5) - 1)
 //   alpha_h = 0.128 exp((17 - u)/18)                     beta_h = 4 / (1 + exp((40 - u)/5))
 //   alpha_n = 0.032 (15 - u) / (exp((15 - u)/5) - 1)     beta_n = 0.5 exp((10 - u)/40)
-// (the removable singularities x/(exp(x/k) - 1) -> k at x = 0 are evaluated with expm1 and their
-// limit). Defaults are the benchmark's: membrane area 20000 um^2 with 1 uF/cm^2, 5e-5 S/cm^2,
+// (the removable singularities x/(exp(x/k) - 1) -> k at x = 0 use their Taylor series near 0). Defaults are the benchmark's: membrane area 20000 um^2 with 1 uF/cm^2, 5e-5 S/cm^2,
 // 100 mS/cm^2 and 30 mS/cm^2 give C_m 200 pF, g_L 10 nS, g_Na 20 uS, g_K 6 uS; E_L -60, E_K -90,
 // E_Na 50, V_T -63 mV; E_ex 0, E_in -80 mV, tau_syn 5 / 10 ms.
 //
 // Spikes: an upward crossing of V_th (-20 mV) during a step (between two substeps) emits a spike
-// stamped at the end of the step; there is no reset (the HH currents repolarise the cell). No spike is emitted for t_ref after
-// a spike (Brian2's COBAHH uses refractory = 3 ms on its threshold `v > -20 mV`; with the
-// upward-crossing rule the dead time only matters if V hovers around V_th).
+// stamped at the end of the step; there is no reset (the HH currents repolarise the cell). No
+// spike is emitted for t_ref after a spike (Brian2's COBAHH uses refractory = 3 ms on its
+// threshold `v > -20 mV`; with the upward-crossing rule the dead time only matters if V hovers
+// around V_th). With these defaults the cell is a pacemaker: it fires without input.
 //
 // Scheme: exponential integrators. Over a substep of length h every variable's equation is linear
 // in that variable when the others are frozen, and that linear equation is solved exactly:
