@@ -31,9 +31,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-BRIAN2_SCRIPTS = {'W1': 'w1_coba.py', 'W2': 'w2_cuba.py', 'W3': 'w3_brunel.py', 'W4': 'w4_vogels2011.py'}
-# W4 (plastic) runs on the lamina side through the `lamina` command and its example model file.
-LAMINA_MODEL_FILES = {'W4': REPO / 'examples' / 'w4_vogels2011.toml'}
+BRIAN2_SCRIPTS = {'W1': 'w1_coba.py', 'W2': 'w2_cuba.py', 'W3': 'w3_brunel.py', 'W4': 'w4_vogels2011.py',
+                  'COBAHH': 'cobahh.py'}
+# W4 (plastic) and COBAHH (Brette et al. 2007 benchmark 3) run on the lamina side through the
+# `lamina` command and its example model file.
+LAMINA_MODEL_FILES = {'W4': REPO / 'examples' / 'w4_vogels2011.toml',
+                      'COBAHH': REPO / 'examples' / 'cobahh.toml'}
 
 
 def last_json_line(text):
@@ -136,7 +139,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog='\n'.join(__doc__.splitlines()[1:]))
-    ap.add_argument('--workloads', default='W1,W2,W3', help='comma-separated subset of W1,W2,W3,W4')
+    ap.add_argument('--workloads', default='W1,W2,W3', help='comma-separated subset of W1,W2,W3,W4,COBAHH')
     ap.add_argument('--lamina-cli', default=str(REPO / 'build' / 'apps' / 'lamina'),
                     help='the lamina command, for W4 (default: %(default)s)')
     ap.add_argument('--duration', type=float, default=1000.0, help='model time in ms (default 1000)')

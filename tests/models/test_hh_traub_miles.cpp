@@ -226,3 +226,39 @@ TEST_CASE("hh_traub_miles: refuses impossible parameters; registered with its st
     const auto r = hh_traub_miles::rates_at(-60.0, -63.0);
     CHECK(hh_traub_miles::initial_value({}, 1) == Approx(r.am / (r.am + r.bm)));
 }
+
+TEST_CASE("hh_traub_miles: order 1, 1 substep reproduces Brian2's exponential_euler spike for spike", "[hh][peer]") {
+    // Brian2 2.5.1 spike times (ms) of bench/peers/brian2/hh_single.py (COBAHH equations,
+    // exponential_euler, dt 0.1 ms, v(0) = -65 mV, gates 0, I = 0 / 200 / 1000 pA). Brian2 stamps the
+    // start of the detecting step, lamina its end: lamina's times are these + 0.1 ms.
+    const std::vector<std::vector<double>> brian2{
+        {38.8, 113.6, 188.3, 263.1, 337.8, 412.5, 487.3},
+        {9.0, 32.3, 55.6, 79.0, 102.3, 125.6, 149.0, 172.3, 195.7, 219.0, 242.3,
+         265.7, 289.0, 312.4, 335.7, 359.0, 382.4, 405.7, 429.1, 452.4, 475.7, 499.1},
+        {3.2, 11.4, 19.8, 28.2, 36.5, 44.9, 53.3, 61.7, 70.0, 78.4, 86.8, 95.2, 103.5, 111.9, 120.3,
+         128.7, 137.0, 145.4, 153.8, 162.2, 170.5, 178.9, 187.3, 195.7, 204.1, 212.4, 220.8, 229.2, 237.6, 245.9,
+         254.3, 262.7, 271.1, 279.4, 287.8, 296.2, 304.6, 312.9, 321.3, 329.7, 338.1, 346.4, 354.8, 363.2, 371.6,
+         379.9, 388.3, 396.7, 405.1, 413.4, 421.8, 430.2, 438.6, 447.0, 455.3, 463.7, 472.1, 480.5, 488.8, 497.2}};
+    auto p = scheme(1, 1);
+    p.t_ref = 3.0;
+    const std::vector<double> currents{0.0, 200.0, 1000.0};
+    sim::network net({0.1, 1, 1});
+    auto& pop = net.add_population<hh_traub_miles>("n", currents.size(), p);
+    pop.set_initial("V_m", sim::distribution::constant(-65.0));
+    for (const char* gate : {"m", "h", "n"}) pop.set_initial(gate, sim::distribution::constant(0.0));
+    for (std::size_t k = 0; k < currents.size(); ++k) {
+        auto s = sim::current_input_spec::dc("I" + std::to_string(k), "n", currents[k]);
+        s.neurons = {static_cast<std::uint32_t>(k)};
+        net.add_current_input(s);
+    }
+    net.record_spikes({"s", "n", {}});
+    net.run(500.0);
+    std::vector<std::vector<double>> got(currents.size());
+    const auto& rec = net.spikes(0);
+    for (std::size_t j = 0; j < rec.times_ms.size(); ++j) got[rec.neurons[j]].push_back(rec.times_ms[j]);
+    for (std::size_t k = 0; k < currents.size(); ++k) {
+        INFO("I = " << currents[k] << " pA");
+        REQUIRE(got[k].size() == brian2[k].size());
+        for (std::size_t i = 0; i < got[k].size(); ++i) CHECK(got[k][i] == Approx(brian2[k][i] + 0.1).margin(1e-6));
+    }
+}

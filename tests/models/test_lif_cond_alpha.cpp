@@ -99,14 +99,14 @@ lif_cond_alpha::parameters subthreshold(double tau_ex, double tau_in) {
 
 } // namespace
 
-TEST_CASE("lif_cond_alpha stays within 1e-4 mV of a fine RK4 reference and converges at fourth order",
+TEST_CASE("lif_cond_alpha stays within 2e-4 mV of a fine RK4 reference and converges at fourth order",
           "[lif][cond][alpha]") {
     // NEST's default synapses (0.2 / 2 ms) and slower ones (Vogels-Abbott-like 5 / 10 ms).
     for (auto [te, ti] : {std::pair{0.2, 2.0}, std::pair{5.0, 10.0}}) {
         const auto p = subthreshold(te, ti);
         const double e1 = max_error(p, 0.1), e2 = max_error(p, 0.05);
         INFO("tau_syn " << te << "/" << ti << ": max |V - V_ref| at 0.1 ms " << e1 << " mV, at 0.05 ms " << e2);
-        CHECK(e1 < 1e-4);
+        CHECK(e1 < 2e-4);  // measured 8.6e-5 mV (0.2/2 ms), 1.7e-8 mV (5/10 ms); ratios 15.8, 16.4
         CHECK(e1 > 0.0);
         CHECK(e1 / e2 > 12.0);  // about 16 for fourth order
     }

@@ -42,7 +42,8 @@ WALL_FILE = os.path.join('results', 'lamina_peer_run_wall.txt')
 RSS_FILE = os.path.join('results', 'lamina_peer_peak_rss.txt')
 
 
-def parse_args(workload, default_duration_ms, description):
+def parse_args(workload, default_duration_ms, description, extra=()):
+    """Common options; `extra` lists (flag, argparse keywords) pairs of a script's own options."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument('--duration', type=float, default=default_duration_ms,
                     help='model time in ms (default %(default)s)')
@@ -55,6 +56,8 @@ def parse_args(workload, default_duration_ms, description):
     ap.add_argument('--dir', default=None,
                     help='project directory (default: a fresh temporary directory, deleted afterwards)')
     ap.add_argument('--keep', action='store_true', help='keep the temporary project directory')
+    for flag, kwargs in extra:
+        ap.add_argument(flag, **kwargs)
     args = ap.parse_args()
     args.workload = workload
     return args

@@ -284,8 +284,19 @@ public:
             return population::event_support();
     }
     void reconcile(std::size_t begin, std::size_t end) override {
-        if constexpr (requires { M::reconcile(constants_, std::declval<kernel_args<n_state, n_ports>&>()); })
-            M::reconcile(constants_, args_for(0, begin, end));
+        if constexpr (requires { M::reconcile(constants_, std::declval<kernel_args<n_state, n_ports>&>()); }) {
+            if (neuron_constants_.empty()) {
+                M::reconcile(constants_, args_for(0, begin, end));
+                return;
+            }
+            // Heterogeneous: each run of neurons with equal constants against its own constants.
+            auto run = std::upper_bound(run_starts_.begin(), run_starts_.end(), begin) - 1;
+            for (std::size_t b = begin; b < end; ++run) {
+                const std::size_t e = std::min(end, *(run + 1));
+                M::reconcile(neuron_constants_[b], args_for(0, b, e));
+                b = e;
+            }
+        }
     }
     void event_prepare(std::int64_t first, std::size_t begin, std::size_t end, event_view& v) override;
     void event_advance(std::int64_t n, std::size_t begin, std::size_t end, event_view& v, spike_sink& sink) override;
@@ -304,7 +315,6 @@ private:
         args.drive_varies = uses_external_current;
         return args;
     }
-    std::vector<double> decay_table_;  // event mode: the model's propagator powers
     void default_initial_values(std::size_t var, std::vector<double>& out) const override {
         if (per_neuron_.empty()) {
             std::fill(out.begin(), out.end(), M::initial_value(params_, var));

@@ -63,8 +63,9 @@ concept neural_mass =
 // x = k ln2 + r, |r| <= ln2/2, with k rounded by the 1.5 * 2^52 trick; e^r by its Taylor series to
 // degree 13 (truncation < 1e-17 relative); 2^k added to the exponent bits. x is clamped to
 // [-708, 709], so the result is finite and normal. Largest error against glibc's exp over
-// [-708, 709]: 2 ulp (tests/models/test_masses.cpp).
-inline double exp_simd(double x) noexcept {
+// [-708, 709]: 2 ulp (tests/models/test_masses.cpp). Always inlined: a call in a loop stops its
+// vectorisation.
+[[gnu::always_inline]] inline double exp_simd(double x) noexcept {
     x = x < -708.0 ? -708.0 : x;
     x = x > 709.0 ? 709.0 : x;
     constexpr double log2e = 1.4426950408889634;
