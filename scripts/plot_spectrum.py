@@ -5,7 +5,9 @@ Usage: plot_spectrum.py DATA.json OUT.png
 
 DATA.json holds freqs and power (the PSD, linear), fit_freqs, fit_model and fit_aperiodic (log10
 power over the fit range), exponent, r_squared, peak_hz and peaks (fitted peak centres, Hz); the
-lamina command writes it to a temporary file. Exit status 3 when matplotlib is missing (the
+lamina command writes it to a temporary file. Optional: noise_peaks (fitted peaks below the noise
+level, drawn grey), unit (of the PSD, e.g. "pA^2/Hz"), segments, effective_segments,
+resolution_hz and warning (shown in the title when the spectrum should not be over-read). Exit status 3 when matplotlib is missing (the
 command then warns and carries on without a plot), 2 on bad input.
 """
 import json
@@ -41,6 +43,8 @@ def main(argv):
     peak = d.get("peak_hz")
     if peak is not None and math.isfinite(peak):
         ax.axvline(peak, color="tab:green", lw=1.0, ls=":", label=f"alpha peak {peak:.2f} Hz")
+    for k, f in enumerate(d.get("noise_peaks") or []):
+        ax.axvline(f, color="0.6", lw=0.8, ls=":", label="fitted peak below noise level" if k == 0 else None)
     for lo, hi, name in [(1, 4, "δ"), (4, 8, "θ"), (8, 13, "α"), (13, 30, "β"), (30, 45, "γ")]:
         ax.axvspan(lo, hi, color="0.5" if name in "θβ" else "0.8", alpha=0.12, lw=0)
         ax.text(math.sqrt(lo * hi), 0.98, name, transform=ax.get_xaxis_transform(), ha="center", va="top",
@@ -52,8 +56,15 @@ def main(argv):
     if shown:
         ax.set_ylim(min(shown) / 2.0, max(shown) * 3.0)
     ax.set_xlabel("frequency (Hz)")
-    ax.set_ylabel("power spectral density (unit$^2$/Hz)")
-    ax.set_title(f"{d.get('signal', '')}  ({d.get('file', '')})", fontsize=10)
+    unit = d.get("unit") or "unit^2/Hz"
+    ax.set_ylabel("power spectral density (" + unit.replace("^2", "$^2$") + ")")
+    title = f"{d.get('signal', '')}  ({d.get('file', '')})"
+    if d.get("segments") is not None:
+        title += f"\n{d['segments']} Welch segments ({d.get('effective_segments') or 0:.1f} effective), " \
+                 f"{d.get('resolution_hz') or float('nan'):.3g} Hz resolution"
+    if d.get("warning"):
+        title += f"; {d['warning']}"
+    ax.set_title(title, fontsize=9, color="tab:red" if d.get("warning") else "black")
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(argv[2])

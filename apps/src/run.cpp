@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unistd.h>
 
@@ -230,7 +231,13 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
             writer->add_recorders(net, recorder_populations);
             // A lead field mixes proxies into electrode traces as they stream to the file.
             if (auto field = compose::lead_field_of(d)) {
-                for (const auto& e : field->electrodes) writer->add_signal_recorder(e, "lead_field");
+                // Electrodes carry their sources' unit times the gain's (docs/model-files.md).
+                std::set<std::string> units;
+                for (std::size_t k = 0; k < net.signal_recorder_count(); ++k)
+                    for (const auto& src : field->sources)
+                        if (net.signal_recorder_name(k) == src) units.insert(net.signal_recorder_unit(k));
+                const std::string unit = units.size() == 1 && !units.begin()->empty() ? *units.begin() + " x gain" : "";
+                for (const auto& e : field->electrodes) writer->add_signal_recorder(e, "lead_field", unit);
                 electrodes.emplace(std::move(*field), *writer);
                 net.set_recording_sink(&*electrodes);
             } else {

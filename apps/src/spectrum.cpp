@@ -2,6 +2,7 @@
 // signal (docs/spectra.md), printed, written to /spectra/<signal> of the file and plotted to PNG by
 // scripts/plot_spectrum.py.
 #include "commands.hpp"
+#include "plot_script.hpp"
 
 #include "lamina/app/cli.hpp"
 #include "lamina/app/run_summary.hpp"
@@ -43,9 +44,12 @@ const char* peak_method_name(const models::eeg::alpha_peak& p) {
     return p.method == models::eeg::alpha_peak_method::fitted_peak ? "fitted_peak" : "spectral_maximum";
 }
 
+std::string unit_squared(const std::string& unit);
+
 // /spectra/<signal> of the result file: the PSD, the fit and the metrics (docs/spectra.md).
-void write_spectrum(const std::string& path, const std::string& signal, const models::eeg::signal_spectrum& r,
-                    const models::eeg::signal_spectrum_options& o) {
+void write_spectrum(const std::string& path, const std::string& signal, const std::string& unit,
+                    const models::eeg::signal_spectrum& r, const models::eeg::signal_spectrum_options& o) {
+    const std::string u2 = unit_squared(unit) + "/Hz";
     auto f = sim::hdf5::file::open_read_write(path);
     {
         auto root = f.require_group("spectra");
@@ -53,11 +57,11 @@ void write_spectrum(const std::string& path, const std::string& signal, const mo
         auto g = root.create_group(signal);
         g.set_attribute("signal", signal);
         g.write("freqs", r.psd.freqs).set_attribute("units", "Hz");
-        g.write("power", r.psd.power).set_attribute("units", "signal unit^2/Hz");
+        g.write("power", r.psd.power).set_attribute("units", u2);
         g.write("fit_freqs", r.fit.freqs).set_attribute("units", "Hz");
-        g.write("fit_log_power", r.fit.log_power).set_attribute("units", "log10(signal unit^2/Hz)");
-        g.write("fit_model", r.fit.model).set_attribute("units", "log10(signal unit^2/Hz)");
-        g.write("fit_aperiodic", r.fit.aperiodic).set_attribute("units", "log10(signal unit^2/Hz)");
+        g.write("fit_log_power", r.fit.log_power).set_attribute("units", "log10(" + u2 + ")");
+        g.write("fit_model", r.fit.model).set_attribute("units", "log10(" + u2 + ")");
+        g.write("fit_aperiodic", r.fit.aperiodic).set_attribute("units", "log10(" + u2 + ")");
         std::vector<double> pf, pp, pb;
         for (const auto& p : r.fit.peaks) {
             pf.push_back(p.frequency);
@@ -67,6 +71,15 @@ void write_spectrum(const std::string& path, const std::string& signal, const mo
         g.write("peak_frequency", pf).set_attribute("units", "Hz");
         g.write("peak_power", pp).set_attribute("units", "log10 power above the aperiodic fit");
         g.write("peak_bandwidth", pb).set_attribute("units", "Hz");
+        std::vector<std::int64_t> sig(r.significant.begin(), r.significant.end());
+        g.write("peak_significant", sig).set_attribute("meaning", "1: height >= noise_peak_height (not noise)");
+        g.set_attribute("signal_units", unit.empty() ? std::string("unknown") : unit);
+        g.set_attribute("resolution_hz", r.resolution_hz);
+        g.set_attribute("effective_segments", r.effective_segments);
+        g.set_attribute("log10_scatter", r.log10_scatter);
+        g.set_attribute("noise_peak_height", r.noise_peak_height);
+        g.set_attribute("alpha_band_maximum_hz", r.alpha_band_maximum.frequency);
+        if (!r.warnings.empty()) g.set_attribute("warnings", std::span<const std::string>(r.warnings));
         g.set_attribute("fs_hz", r.fs_hz);
         g.set_attribute("samples", std::int64_t(r.samples));
         g.set_attribute("skip_ms", o.skip_ms);
@@ -106,6 +119,13 @@ void write_spectrum(const std::string& path, const std::string& signal, const mo
     f.close();
 }
 
+// "pA" -> "pA^2", "pA x gain" -> "(pA x gain)^2", "" -> "unit^2" (the file does not say).
+std::string unit_squared(const std::string& unit) {
+    if (unit.empty()) return "unit^2";
+    if (unit.find(' ') != std::string::npos) return "(" + unit + ")^2";
+    return unit + "^2";
+}
+
 std::string json_array(const std::vector<double>& v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json_number(v[i]);
@@ -113,65 +133,22 @@ std::string json_array(const std::vector<double>& v) {
 }
 
 // What scripts/plot_spectrum.py reads.
-std::string spectrum_plot_data(const std::string& file, const std::string& signal,
+std::string spectrum_plot_data(const std::string& file, const std::string& signal, const std::string& unit,
                                const models::eeg::signal_spectrum& r) {
-    std::vector<double> pf;
-    for (const auto& p : r.fit.peaks) pf.push_back(p.frequency);
+    std::vector<double> pf, noise;
+    for (std::size_t k = 0; k < r.fit.peaks.size(); ++k)
+        (r.significant[k] ? pf : noise).push_back(r.fit.peaks[k].frequency);
     std::string s = "{\"file\": " + json_string(file) + ", \"signal\": " + json_string(signal);
     s += ", \"freqs\": " + json_array(r.psd.freqs) + ", \"power\": " + json_array(r.psd.power);
     s += ", \"fit_freqs\": " + json_array(r.fit.freqs) + ", \"fit_model\": " + json_array(r.fit.model);
     s += ", \"fit_aperiodic\": " + json_array(r.fit.aperiodic);
     s += ", \"exponent\": " + json_number(r.fit.exponent) + ", \"r_squared\": " + json_number(r.fit.r_squared);
-    s += ", \"peak_hz\": " + json_number(r.peak.frequency) + ", \"peaks\": " + json_array(pf) + "}";
+    s += ", \"peak_hz\": " + json_number(r.peak.frequency) + ", \"peaks\": " + json_array(pf);
+    s += ", \"noise_peaks\": " + json_array(noise) + ", \"unit\": " + json_string(unit_squared(unit) + "/Hz");
+    s += fmt::format(", \"segments\": {}, \"effective_segments\": {}, \"resolution_hz\": {}", r.segments,
+                     json_number(r.effective_segments), json_number(r.resolution_hz));
+    s += ", \"warning\": " + json_string(r.warnings.empty() ? "" : "too little data or no clear peak") + "}";
     return s;
-}
-
-// The plotting script: $LAMINA_PLOT_SCRIPT, else scripts/plot_spectrum.py (or share/lamina/
-// plot_spectrum.py) in a directory above the executable (the source tree of a build directory, or
-// an install prefix).
-// The plotting script: $LAMINA_PLOT_SCRIPT, else beside an installed lamina (<prefix>/share/lamina,
-// also after the install tree was moved), else where CMake installs it, else the source tree this
-// lamina was configured from (a build directory anywhere).
-std::string find_plot_script() {
-    if (const char* e = std::getenv("LAMINA_PLOT_SCRIPT"); e && *e) return e;
-    std::vector<std::filesystem::path> candidates;
-    std::error_code ec;
-    const auto exe_dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-    if (!ec) candidates.push_back(exe_dir.parent_path() / "share/lamina/plot_spectrum.py");
-    candidates.push_back(std::filesystem::path(LAMINA_INSTALL_DATADIR) / "plot_spectrum.py");
-    candidates.push_back(std::filesystem::path(LAMINA_SOURCE_SCRIPTS_DIR) / "plot_spectrum.py");
-    for (const auto& c : candidates) {
-        std::error_code missing;
-        if (std::filesystem::is_regular_file(c, missing)) return c.string();
-    }
-    return {};
-}
-
-// Runs `python script data png` with the script's output on stderr; "" on success, else why not.
-std::string run_plot_script(const std::string& script, const std::string& data, const std::string& png) {
-    std::string python = "/usr/bin/python3";
-    if (const char* e = std::getenv("LAMINA_PYTHON"); e && *e)
-        python = e;
-    else if (access(python.c_str(), X_OK) != 0)
-        python = "python3";
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t pid = fork();
-    if (pid < 0) return "cannot start a process";
-    if (pid == 0) {
-        dup2(2, 1);
-        const char* argv[] = {python.c_str(), script.c_str(), data.c_str(), png.c_str(), nullptr};
-        execvp(argv[0], const_cast<char* const*>(argv));
-        std::fprintf(stderr, "lamina: cannot run %s: %s\n", python.c_str(), std::strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return "lost the plotting process";
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return python + " is not available";
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 3) return "matplotlib is not available to " + python;
-    return script + " failed";
 }
 
 int command_spectrum(const spectrum_cli& o) {
@@ -199,6 +176,7 @@ int command_spectrum(const spectrum_cli& o) {
         return exit_bad_input;
     }
     models::eeg::signal_spectrum r;
+    const std::string unit = summary.signals.at(name).unit;
     try {
         std::vector<double> times, values;
         {
@@ -219,7 +197,7 @@ int command_spectrum(const spectrum_cli& o) {
     std::string written;
     if (!o.no_write) {
         try {
-            write_spectrum(o.file, name, r, o.analysis);
+            write_spectrum(o.file, name, unit, r, o.analysis);
             written = "/spectra/" + name;
         } catch (const sim::error& e) {
             std::fprintf(stderr, "warning: the spectrum was not written into the file: %s\n", e.what());
@@ -231,23 +209,8 @@ int command_spectrum(const spectrum_cli& o) {
             !o.png.empty() ? std::filesystem::path(o.png)
                            : std::filesystem::path(o.file).parent_path() /
                                  (std::filesystem::path(o.file).stem().string() + "_" + name + "_spectrum.png");
-        const std::string script = find_plot_script();
-        std::string why;
-        if (script.empty()) {
-            why = "scripts/plot_spectrum.py not found (set LAMINA_PLOT_SCRIPT)";
-        } else {
-            char tmpl[] = "/tmp/lamina_spectrum_XXXXXX";
-            const int fd = mkstemp(tmpl);
-            if (fd < 0) {
-                why = "cannot create a temporary file";
-            } else {
-                const std::string data = spectrum_plot_data(o.file, name, r);
-                const bool ok = write(fd, data.data(), data.size()) == ssize_t(data.size());
-                close(fd);
-                why = ok ? run_plot_script(script, tmpl, target.string()) : "cannot write a temporary file";
-                std::remove(tmpl);
-            }
-        }
+        const std::string why =
+            plot_with("plot_spectrum.py", "LAMINA_PLOT_SCRIPT", spectrum_plot_data(o.file, name, unit, r), target.string());
         if (why.empty())
             png = target.string();
         else
@@ -258,8 +221,13 @@ int command_spectrum(const spectrum_cli& o) {
     if (o.json) {
         std::string s = "{\"file\": " + json_string(o.file) + ", \"signal\": " + json_string(name);
         s += fmt::format(", \"fs_hz\": {}, \"samples\": {}, \"nperseg\": {}, \"segments\": {}, \"resolution_hz\": {}",
-                         json_number(r.fs_hz), r.samples, r.nperseg, r.segments,
-                         json_number(r.fs_hz / double(r.nperseg)));
+                         json_number(r.fs_hz), r.samples, r.nperseg, r.segments, json_number(r.resolution_hz));
+        s += ", \"signal_units\": " + (unit.empty() ? std::string("null") : json_string(unit));
+        s += ", \"psd_units\": " + json_string(unit_squared(unit) + "/Hz");
+        s += fmt::format(", \"effective_segments\": {}, \"log10_scatter\": {}, \"noise_peak_height\": {}",
+                         json_number(r.effective_segments), json_number(r.log10_scatter),
+                         json_number(r.noise_peak_height));
+        s += ", \"alpha_band_maximum_hz\": " + json_number(r.alpha_band_maximum.frequency);
         s += ", \"peak_hz\": " + json_number(r.peak.frequency) + ", \"peak_method\": ";
         s += r.peak.found ? json_string(peak_method_name(r.peak)) : std::string("null");
         s += ", \"dominant_peak_hz\": " + json_number(r.dominant_peak_hz);
@@ -276,9 +244,9 @@ int command_spectrum(const spectrum_cli& o) {
             s += "null";
         s += ", \"peaks\": [";
         for (std::size_t i = 0; i < r.fit.peaks.size(); ++i)
-            s += fmt::format("{}{{\"frequency\": {}, \"power\": {}, \"bandwidth\": {}}}", i ? ", " : "",
-                             json_number(r.fit.peaks[i].frequency), json_number(r.fit.peaks[i].power),
-                             json_number(r.fit.peaks[i].bandwidth));
+            s += fmt::format("{}{{\"frequency\": {}, \"power\": {}, \"bandwidth\": {}, \"significant\": {}}}",
+                             i ? ", " : "", json_number(r.fit.peaks[i].frequency), json_number(r.fit.peaks[i].power),
+                             json_number(r.fit.peaks[i].bandwidth), r.significant[i] ? "true" : "false");
         s += "]";
         s += fmt::format(", \"band_power\": {{\"delta\": {}, \"theta\": {}, \"alpha\": {}, \"beta\": {}, \"gamma\": {}, "
                          "\"total\": {}}}",
@@ -290,20 +258,33 @@ int command_spectrum(const spectrum_cli& o) {
                          json_number(b.relative_beta), json_number(b.relative_gamma));
         s += ", \"theta_alpha_ratio\": " + json_number(b.theta_alpha_ratio);
         s += ", \"slowing_ratio\": " + json_number(b.slowing_ratio);
+        s += ", \"warnings\": [";
+        for (std::size_t i = 0; i < r.warnings.size(); ++i) s += (i ? ", " : "") + json_string(r.warnings[i]);
+        s += "]";
         s += ", \"written\": " + (written.empty() ? std::string("null") : json_string(written));
         s += ", \"png\": " + (png.empty() ? std::string("null") : json_string(png)) + "}";
         std::printf("%s\n", s.c_str());
         return 0;
     }
-    std::printf("%s: signal %s\n", o.file.c_str(), name.c_str());
-    std::printf("  %zu samples at %g Hz; Welch: %zu segments of %zu samples (%.3g Hz resolution)\n", r.samples,
-                r.fs_hz, r.segments, r.nperseg, r.fs_hz / double(r.nperseg));
+    std::printf("%s: signal %s (%s)\n", o.file.c_str(), name.c_str(), unit.empty() ? "unit not recorded" : unit.c_str());
+    std::printf("  %zu samples at %g Hz (%.3g s); Welch: %zu segment%s of %zu samples (%.1f effective), %.3g Hz "
+                "resolution; PSD in %s/Hz\n",
+                r.samples, r.fs_hz, double(r.samples) / r.fs_hz, r.segments, r.segments == 1 ? "" : "s", r.nperseg,
+                r.effective_segments,
+                r.resolution_hz, unit_squared(unit).c_str());
+    std::printf("  noise level          bins scatter by %.2f log10 (1 SD); noise peaks reach %.2f log10 (5 %%)\n",
+                r.log10_scatter, r.noise_peak_height);
     if (r.peak.found)
-        std::printf("  alpha peak           %.2f Hz (%s)\n", r.peak.frequency,
-                    r.peak.method == models::eeg::alpha_peak_method::fitted_peak ? "fitted peak" : "spectral maximum");
+        std::printf("  alpha peak           %.2f Hz (fitted peak, %.2f log10 above the aperiodic fit)\n", r.peak.frequency,
+                    r.peak.power);
     else
-        std::printf("  alpha peak           none in %g-%g Hz\n", o.analysis.alpha_search.low, o.analysis.alpha_search.high);
+        std::printf("  alpha peak           none above the noise level in %g-%g Hz%s\n", o.analysis.alpha_search.low,
+                    o.analysis.alpha_search.high,
+                    r.alpha_band_maximum.found
+                        ? fmt::format(" (largest bin at {:.2f} Hz, not a peak)", r.alpha_band_maximum.frequency).c_str()
+                        : "");
     if (std::isfinite(r.dominant_peak_hz)) std::printf("  dominant peak        %.2f Hz\n", r.dominant_peak_hz);
+    std::printf("  fitted peaks         %zu, of which %zu above the noise level\n", r.fit.peaks.size(), r.significant_peaks);
     std::printf("  aperiodic exponent   %.3f (fixed, %g-%g Hz, R^2 %.3f)\n", r.fit.exponent, o.analysis.fmin,
                 o.analysis.fmax, r.fit.r_squared);
     if (r.knee_fit)
@@ -313,6 +294,7 @@ int command_spectrum(const spectrum_cli& o) {
                 b.relative_theta, b.relative_alpha, b.relative_beta, b.relative_gamma);
     std::printf("  theta/alpha          %.3f\n", b.theta_alpha_ratio);
     std::printf("  (delta+theta)/(alpha+beta) %.3f\n", b.slowing_ratio);
+    for (const auto& w : r.warnings) std::printf("  warning: %s\n", w.c_str());
     if (!written.empty()) std::printf("  written to %s:%s\n", o.file.c_str(), written.c_str());
     if (!png.empty()) std::printf("  plot %s\n", png.c_str());
     return 0;

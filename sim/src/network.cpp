@@ -137,6 +137,9 @@ const std::string& network::signal_recorder_name(std::size_t r) const { return s
 const std::string& network::signal_recorder_population(std::size_t r) const {
     return state_->recorders.signal_specs.at(r).population;
 }
+const std::string& network::signal_recorder_unit(std::size_t r) const {
+    return state_->recorders.signal_specs.at(r).unit;
+}
 std::size_t network::signal_recorder_count() const { return state_->recorders.signal_specs.size(); }
 bool network::recording_truncated() const noexcept { return state_->recorders.truncated; }
 const std::string& network::weight_recorder_name(std::size_t r) const { return state_->recorders.weight_specs.at(r).name; }

@@ -290,7 +290,8 @@ void result_file_writer::add_weight_recorder(const std::string& recorder, const 
     });
 }
 
-void result_file_writer::add_signal_recorder(const std::string& recorder, const std::string& population) {
+void result_file_writer::add_signal_recorder(const std::string& recorder, const std::string& population,
+                                             const std::string& unit) {
     auto& I = *impl_;
     check_name("signal recorder", recorder);
     if (I.signal_outs.count(recorder)) I.fail("signal recorder '" + recorder + "' is registered twice");
@@ -301,6 +302,7 @@ void result_file_writer::add_signal_recorder(const std::string& recorder, const 
         o.times = I.appendable(o.group, "times", hdf5::type::float64, 0);
         o.times.set_attribute("units", "ms");
         o.values = I.appendable(o.group, "values", hdf5::type::float64, 0);
+        if (!unit.empty()) o.values.set_attribute("units", unit);
         I.signal_outs.emplace(recorder, std::move(o));
     });
 }
@@ -357,7 +359,7 @@ void result_file_writer::add_recorders(const network& net, const std::map<std::s
     }
     for (std::size_t r = 0; r < net.signal_recorder_count(); ++r) {
         const auto& name = net.signal_recorder_name(r);
-        if (!I.signal_outs.count(name)) add_signal_recorder(name, net.signal_recorder_population(r));
+        if (!I.signal_outs.count(name)) add_signal_recorder(name, net.signal_recorder_population(r), net.signal_recorder_unit(r));
     }
     for (std::size_t r = 0; r < net.weight_recorder_count(); ++r) {
         const auto& name = net.weight_recorder_name(r);
@@ -565,6 +567,7 @@ result_file_contents read_result_file(const std::string& path) {
     for_each_group(f, "signals", [&](const std::string& name, const hdf5::group& g) {
         auto& x = out.signals[name];
         x.population = optional_string_attribute(g, "population");
+        x.unit = optional_string_attribute(g.open_dataset("values"), "units");
         x.data.times_ms = g.read<double>("times");
         x.data.values = g.read<double>("values");
     });
@@ -612,6 +615,7 @@ result_file_summary read_result_summary(const std::string& path) {
     for_each_group(f, "signals", [&](const std::string& name, const hdf5::group& g) {
         auto& x = out.signals[name];
         x.population = optional_string_attribute(g, "population");
+        x.unit = optional_string_attribute(g.open_dataset("values"), "units");
         x.samples = g.open_dataset("times").size();
     });
     out.metadata = read_metadata(f);

@@ -341,6 +341,84 @@ lead_field = [[1.0, 0.0], [0.5, -0.25], [2e-3, 1e-2]]
     CHECK(c.signals.at("Oz").data.times_ms == c.signals.at("lrws_E").data.times_ms);
     for (std::size_t t = 10; t < 400; t += 97) CHECK(expected[1][t] == Approx(0.5 * a[t] - 0.25 * b[t]).epsilon(1e-12));
     CHECK(b.back() > 0.0);
+    // Units follow the proxies: pA for currents, mV for mean_v, "pA x gain" for electrodes of
+    // current sources; the spectrum's PSD unit follows.
+    CHECK(c.signals.at("lrws_E").unit == "pA");
+    CHECK(c.signals.at("currents_I").unit == "pA");
+    CHECK(c.signals.at("vm").unit == "mV");
+    CHECK(c.signals.at("Cz").unit == "pA x gain");
+    CHECK(sim::read_result_summary(out.string()).signals.at("vm").unit == "mV");
+    auto sp = run_lamina("spectrum " + out.string() + " --signal lrws_E --json --no-png --no-write");
+    CHECK_THAT(sp.out, Catch::Contains("\"psd_units\": \"pA^2/Hz\""));
+    sp = run_lamina("spectrum " + out.string() + " --signal vm --no-png --no-write");
+    CHECK_THAT(sp.out, Catch::Contains("PSD in mV^2/Hz"));
+    // 0.4 s is one short Welch segment: the output says so and names no alpha peak.
+    CHECK_THAT(sp.out, Catch::Contains("warning: 0.4 s of signal gives 1 Welch segment"));
+    CHECK_THAT(sp.out, Catch::Contains("alpha peak           none above the noise level"));
+    sp = run_lamina("spectrum " + out.string() + " --signal Cz --json --no-png --no-write");
+    CHECK_THAT(sp.out, Catch::Contains("\"psd_units\": \"(pA x gain)^2/Hz\""));
+}
+
+TEST_CASE("lamina connectivity: two signals with a set lag, matrices in the file, JSON and errors", "[eeg][connectivity][cli]") {
+    // Two noisy 10 Hz oscillators locked at a lag of 1 rad, and one independent noise.
+    const auto path = scratch() / "connectivity.h5";
+    {
+        std::mt19937_64 rng(9);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        const std::size_t n = 20000;
+        std::vector<double> t(n), x(n), y(n), z(n);
+        double theta = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+            theta += 2.0 * std::numbers::pi * 10.0 / 1000.0 + std::sqrt(2.0 / 1000.0) * normal(rng);
+            t[k] = double(k + 1);
+            x[k] = std::cos(theta) + 0.5 * normal(rng);
+            y[k] = std::cos(theta - 1.0) + 0.5 * normal(rng);
+            z[k] = normal(rng);
+        }
+        sim::result_file_writer w(path.string());
+        w.add_signal_recorder("a", "none", "mV");
+        w.add_signal_recorder("b", "none", "mV");
+        w.add_signal_recorder("c", "none", "mV");
+        w.signals("a", t, x);
+        w.signals("b", t, y);
+        w.signals("c", t, z);
+        w.finish();
+    }
+    auto r = run_lamina("connectivity " + path.string() + " --json --no-png");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"signals\": [\"a\", \"b\", \"c\"]"));
+    CHECK_THAT(r.out, Catch::Contains("\"written\": \"/connectivity\""));
+    const auto f = sim::hdf5::file::open(path.string());
+    REQUIRE(f.is_group("connectivity/alpha"));
+    const auto plv = f.read<double>("connectivity/alpha/plv");
+    const auto lag = f.read<double>("connectivity/alpha/lag");
+    const auto coh = f.read<double>("connectivity/alpha/coherence");
+    REQUIRE(plv.size() == 9);
+    CHECK(plv[1] > 0.9);                   // a-b locked
+    CHECK(lag[1] == Approx(1.0).margin(0.03));
+    CHECK(lag[3] == Approx(-1.0).margin(0.03));
+    CHECK(coh[1] > 0.7);
+    const double chance = f.open_group("connectivity/alpha").number_attribute("plv_chance");
+    CHECK(plv[2] < 4.0 * chance);          // a-c independent
+    CHECK(plv[5] < 4.0 * chance);
+    CHECK(f.read<double>("connectivity/beta/plv")[2] < 4.0 * f.open_group("connectivity/beta").number_attribute("plv_chance"));
+    // Text output, a chosen pair, and errors.
+    r = run_lamina("connectivity " + path.string() + " --signals a,b --no-png --no-write");
+    REQUIRE(r.status == 0);
+    CHECK(std::regex_search(r.out, std::regex("a +b +coherence [0-9.]+  PLV [0-9.]+  lag \\+(0\\.9|1\\.0)")));
+    r = run_lamina("connectivity " + path.string() + " --signals a,bb --no-png");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("did you mean 'b'"));
+    r = run_lamina("connectivity " + path.string() + " --signals a --no-png");
+    CHECK(r.status == 2);
+    // The heat map.
+    const auto png = scratch() / "connectivity.png";
+    r = run_lamina("connectivity " + path.string() + " --png " + png.string() + " --no-write");
+    INFO(r.err);
+    CHECK(r.status == 0);
+    REQUIRE(fs::exists(png));
+    CHECK(slurp(png).substr(1, 3) == "PNG");
 }
 
 TEST_CASE("model files: proxies and lead fields are checked with located messages", "[eeg][modelfile]") {

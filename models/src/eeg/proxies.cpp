@@ -117,6 +117,8 @@ sim::signal_recorder_spec make_proxy(proxy_type type, const std::string& name, c
         break;
     }
     }
+    // Units of the proxies (table above): nS x mV and the current models' pA are both pA.
+    s.unit = type == proxy_type::mean_v ? "mV" : "pA";
     return s;
 }
 

@@ -212,6 +212,7 @@ public:
     const signal_record& signal(std::size_t recorder) const;
     const std::string& signal_recorder_name(std::size_t recorder) const;
     const std::string& signal_recorder_population(std::size_t recorder) const;
+    const std::string& signal_recorder_unit(std::size_t recorder) const;
     std::size_t signal_recorder_count() const;
     const std::string& weight_recorder_name(std::size_t recorder) const;
     std::size_t weight_recorder_count() const;

@@ -60,6 +60,7 @@ struct signal_recorder_spec {
     std::vector<signal_term> terms;
     double interval_ms = 1.0;
     bool mean = false;
+    std::string unit;           // of the signal's values ("mV", "pA"); written to the result file
 };
 struct signal_record {
     std::vector<double> times_ms;

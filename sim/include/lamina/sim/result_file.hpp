@@ -88,7 +88,9 @@ public:
                             const std::vector<std::uint32_t>& neurons, const std::vector<std::string>& variables);
     void add_rate_recorder(const std::string& recorder, const std::string& population, double bin_ms);
     void add_weight_recorder(const std::string& recorder, const std::string& projection, std::size_t synapses);
-    void add_signal_recorder(const std::string& recorder, const std::string& population);
+    // `unit` (of the values, e.g. "mV", "pA"; empty: unknown) is the values' "units" attribute.
+    void add_signal_recorder(const std::string& recorder, const std::string& population,
+                             const std::string& unit = "");
     // Registers every recorder of a built network not registered yet, taking neurons, variables and
     // bin widths from it; recorder_populations maps recorder names (of any kind) to populations.
     void add_recorders(const network& net, const std::map<std::string, std::string>& recorder_populations);
@@ -157,6 +159,7 @@ struct result_weights {
 
 struct result_signals {
     std::string population;
+    std::string unit;  // "units" of the values; empty when the file does not say
     signal_record data;
 };
 
@@ -200,6 +203,7 @@ struct result_file_summary {
     std::map<std::string, weights_info> weights;  // by recorder
     struct signals_info {
         std::string population;
+        std::string unit;  // "units" of the values; empty when the file does not say
         std::uint64_t samples = 0;
     };
     std::map<std::string, signals_info> signals;  // by recorder

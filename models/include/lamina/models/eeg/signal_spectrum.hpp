@@ -16,10 +16,21 @@
 //     min_peak_height and peak_threshold as given (noisy simulated spectra need the limits).
 //  4. Band powers (band_metrics.hpp: delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45 Hz,
 //     relative to 1-45 Hz), theta/alpha and (delta+theta)/(alpha+beta).
-//  5. Alpha peak: the largest fitted peak centred in alpha_search (default 7-13 Hz, reference.md
-//     5.8), else the spectral maximum there if it is a strict local maximum, else none (NaN).
-//     The dominant peak is the fitted peak with the largest power above the aperiodic fit in
-//     [fmin, fmax] (NaN if none).
+//  5. Reliability (welch_statistics.hpp): the effective number of segments K_eff, the per-bin
+//     scatter of log10 power and the noise peak height h: the height above the aperiodic fit that
+//     the largest of the fit range's bins reaches in pure noise with probability
+//     `peak_false_alarm` (5 %). A fitted peak is `significant` when at least 2 effective segments
+//     were averaged and its height above the noise level is at least max(h, min_peak_height); the
+//     noise level is the aperiodic fit plus `reference_offset`, the median of the fit-range
+//     residuals minus the median a noise spectrum's residuals have (welch_log10_median_offset),
+//     because on short spectra the aperiodic fit bends away from the mean log power. `warnings` says in words when the estimate is too short (fewer
+//     than 8 effective segments), when fitted peaks cannot be told from noise, and when the
+//     aperiodic fit explains little (R^2 < 0.5).
+//  6. Alpha peak: the significant fitted peak with the largest height centred in alpha_search
+//     (default 7-13 Hz, reference.md 5.8), else none (NaN): no "alpha peak" from noise. The
+//     largest PSD bin there is reported separately (alpha_band_maximum, a strict local maximum
+//     or NaN) and is not a peak. The dominant peak is the significant fitted peak with the
+//     largest height in [fmin, fmax] (NaN if none).
 #include "lamina/models/eeg/aperiodic_fit.hpp"
 #include "lamina/models/eeg/band_metrics.hpp"
 #include "lamina/models/eeg/power_spectrum.hpp"
@@ -27,6 +38,8 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace lamina::models::eeg {
 
@@ -41,6 +54,7 @@ struct signal_spectrum_options {
     std::size_t max_n_peaks = 6;
     double min_peak_height = 0.1;  // log10 power
     double peak_threshold = 2.0;   // SDs of the flattened spectrum
+    double peak_false_alarm = 0.05;  // level of the noise peak height (step 5)
     frequency_band alpha_search{7.0, 13.0};
     band_definitions bands{};
 };
@@ -52,9 +66,18 @@ struct signal_spectrum {
     power_spectrum psd;
     specparam_result fit;                    // fixed mode
     std::optional<specparam_result> knee_fit;
-    alpha_peak peak;                          // alpha peak (fitted, else spectral maximum)
-    double dominant_peak_hz = 0.0;            // NaN if the fit has no peak
+    double resolution_hz = 0.0;               // fs / nperseg
+    double effective_segments = 0.0;          // K_eff
+    double log10_scatter = 0.0;               // SD of log10 power per bin
+    double noise_peak_height = 0.0;           // h, log10 power above the aperiodic fit
+    double reference_offset = 0.0;            // noise level minus aperiodic fit (median of residuals), log10
+    std::vector<bool> significant;            // per fit.peaks: height >= max(h, min_peak_height)
+    std::size_t significant_peaks = 0;
+    alpha_peak peak;                          // significant fitted peak in alpha_search, or none
+    alpha_peak alpha_band_maximum;            // largest PSD bin in alpha_search (not a peak)
+    double dominant_peak_hz = 0.0;            // NaN if no significant peak
     band_powers bands;
+    std::vector<std::string> warnings;        // why the spectrum should not be over-read
 };
 
 // Throws std::invalid_argument for fewer than 16 samples after skip_ms, non-uniform or
