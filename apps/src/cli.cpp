@@ -16,6 +16,7 @@ int run_cli(int argc, char** argv) {
 
     // In the order `lamina --help` lists them.
     std::vector<subcommand> commands{add_run_command(app), add_resume_command(app), add_check_command(app), add_info_command(app),
+                                     add_substrate_command(app),
                                      add_spectrum_command(app)};
     for (auto& c : add_bridge_commands(app)) commands.push_back(std::move(c));
 

@@ -18,6 +18,7 @@ subcommand add_resume_command(CLI::App& app);    // resume.cpp
 subcommand add_check_command(CLI::App& app);     // check.cpp
 subcommand add_info_command(CLI::App& app);      // info.cpp
 subcommand add_spectrum_command(CLI::App& app);  // spectrum.cpp
+subcommand add_substrate_command(CLI::App& app); // substrate.cpp
 // `bridge mnist` and `bridge retention` (bridge.cpp).
 std::vector<subcommand> add_bridge_commands(CLI::App& app);
 

@@ -2,6 +2,7 @@
 // --checkpoint` (or by the C++/Python API for a network made from a model file), on any thread
 // count, with bitwise the spikes, state and weights the run would have had without stopping.
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "model_command.hpp"
 
 #include "lamina/app/cli.hpp"
@@ -21,6 +22,12 @@ struct resume_options {
 };
 
 int command_resume(const resume_options& r) {
+    if (distributed::active()) {
+        if (distributed::rank() == 0)
+            std::fprintf(stderr, "error: %s: lamina resume runs in one process (checkpoints of runs on several MPI "
+                                 "ranks are not supported yet)\n", r.checkpoint.c_str());
+        return exit_bad_input;
+    }
     compose::restored_network restored;
     try {
         restored = compose::restore_checkpoint(r.checkpoint, r.run.threads, add_default_recorders);

@@ -2,6 +2,7 @@
 // masses) with a progress display, writes the HDF5 result file and prints the run summary. Ctrl-C
 // stops cleanly: what was recorded is written and marked interrupted.
 #include "commands.hpp"
+#include "distributed.hpp"
 #include "model_command.hpp"
 
 #include "lamina/app/cli.hpp"
@@ -9,6 +10,7 @@
 #include "lamina/compose/lattice_run.hpp"
 #include "lamina/models/eeg/proxies.hpp"
 #include "lamina/sim/result_file.hpp"
+#include "lamina/sim/system_memory.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +30,9 @@ namespace lamina::app {
 namespace {
 
 std::atomic<sim::network*> running_network{nullptr};
+
+constexpr const char* checkpoint_refusal =
+    "checkpoints are written by runs in one process; a run on several MPI ranks cannot write them yet";
 volatile std::sig_atomic_t interrupted = 0;
 
 extern "C" void on_sigint(int) {
@@ -170,19 +175,29 @@ int command_run(const model_options& o) {
         }
         add_default_recorders(d);
         net = compose::instantiate(d, overrides_of(o));
+        if (auto c = distributed::communicator()) net->set_communicator(std::move(c));
         net->validate();
+        if (distributed::active() && !o.checkpoint.empty())
+            throw sim::capacity_error(std::string("--checkpoint: ") + checkpoint_refusal);
     } catch (const compose::model_file_error& e) {
-        return report(e);
+        // Every rank reads the same file and finds the same problems: rank 0 reports them.
+        distributed::any_failed(true);
+        return distributed::rank() == 0 ? report(e) : exit_bad_input;
     } catch (const sim::capacity_error& e) {
-        std::fprintf(stderr, "error: %s: %s\n", o.model.c_str(), e.what());
+        distributed::any_failed(true);
+        if (distributed::rank() == 0) std::fprintf(stderr, "error: %s: %s\n", o.model.c_str(), e.what());
         return exit_bad_input;
     }
+    // A rank that failed above has said so; the others stop too instead of waiting in the build.
+    if (distributed::any_failed(false)) return exit_bad_input;
     const double duration_ms = o.duration.value_or(d.run.duration_ms);
     if (!(duration_ms >= 0.0)) {
         std::fprintf(stderr, "error: --duration must be >= 0 ms\n");
         return exit_bad_input;
     }
-    if (!o.quiet) std::fprintf(stderr, "lamina: building %s\n", o.model.c_str());
+    if (!o.quiet && distributed::rank() == 0)
+        std::fprintf(stderr, "lamina: building %s%s\n", o.model.c_str(),
+                     distributed::active() ? fmt::format(" on {} ranks", distributed::size()).c_str() : "");
     return run_network(d, *net, o, duration_ms, default_output(d, o));
 }
 
@@ -191,6 +206,12 @@ int command_run(const model_options& o) {
 int run_network(const compose::model_description& d, sim::network& net, const model_options& o, double duration_ms,
                 const std::string& output) {
     const bool tty = isatty(fileno(stderr)) != 0;
+    // A distributed run (net.ranks() > 1): rank 0 writes the result file and prints; every rank
+    // runs the same chunks; an error on any rank stops all of them (MPI_Abort), and Ctrl-C is
+    // left to the launcher, which stops the job (the result file is written atomically, so none
+    // is left half-written).
+    const bool distributed_run = net.ranks() > 1;
+    const bool root = net.rank() == 0;
     if (!o.checkpoint.empty() && o.checkpoint == output) {
         std::fprintf(stderr, "error: --checkpoint and the result file are the same file (%s)\n", output.c_str());
         return exit_bad_input;
@@ -202,21 +223,24 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
         for (const auto& r : d.state_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.rate_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.weight_recorders) recorder_populations[r.name] = r.projection;
-        sim::result_file_writer writer(output);
-        writer.add_recorders(net, recorder_populations);
-        // A lead field mixes proxies into electrode traces as they stream to the file.
+        std::optional<sim::result_file_writer> writer;
         std::optional<models::eeg::lead_field_sink> electrodes;
-        if (auto field = compose::lead_field_of(d)) {
-            for (const auto& e : field->electrodes) writer.add_signal_recorder(e, "lead_field");
-            electrodes.emplace(std::move(*field), writer);
-            net.set_recording_sink(&*electrodes);
-        } else {
-            net.set_recording_sink(&writer);
+        if (root) {
+            writer.emplace(output);
+            writer->add_recorders(net, recorder_populations);
+            // A lead field mixes proxies into electrode traces as they stream to the file.
+            if (auto field = compose::lead_field_of(d)) {
+                for (const auto& e : field->electrodes) writer->add_signal_recorder(e, "lead_field");
+                electrodes.emplace(std::move(*field), *writer);
+                net.set_recording_sink(&*electrodes);
+            } else {
+                net.set_recording_sink(&*writer);
+            }
         }
 
         running_network.store(&net);
         interrupted = 0;
-        auto previous = std::signal(SIGINT, on_sigint);
+        auto previous = distributed_run ? SIG_DFL : std::signal(SIGINT, on_sigint);
         const std::int64_t start = net.current_step();
         const std::int64_t total = std::llround(duration_ms / d.run.dt_ms);
         const std::int64_t end = start + total;
@@ -244,12 +268,12 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
                 save();
                 next_checkpoint += every;
             }
-            if (!o.quiet)
+            if (!o.quiet && root)
                 print_progress(tty, net.current_time_ms() - double(start) * d.run.dt_ms, duration_ms,
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                                done >= end);
         }
-        std::signal(SIGINT, previous);
+        if (!distributed_run) std::signal(SIGINT, previous);
         running_network.store(nullptr);
         // The final state, also after Ctrl-C: an interrupted run can be resumed where it stopped.
         if (!o.checkpoint.empty()) save();
@@ -258,15 +282,22 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
         const bool was_interrupted = interrupted != 0 || done < end;
         if (was_interrupted && !o.quiet) std::fprintf(stderr, "\nlamina: interrupted; writing what was recorded\n");
 
-        writer.set_run_metadata(net);
-        writer.set_metadata(sim::result_file_writer::key_model, d.text);
-        writer.set_metadata("model_path", d.path);
-        writer.set_metadata(sim::result_file_writer::key_simulation_seconds, sim_s);
-        if (start > 0) writer.set_metadata("resumed_from_ms", double(start) * d.run.dt_ms);
-        if (!o.checkpoint.empty()) writer.set_metadata("checkpoint", o.checkpoint);
-        writer.finish(was_interrupted);
+        const auto rank_peaks = distributed::gather(double(sim::peak_resident_bytes()) / (1024.0 * 1024.0));
+        if (!root) return was_interrupted ? exit_interrupted : 0;
+        writer->set_run_metadata(net);
+        writer->set_metadata(sim::result_file_writer::key_model, d.text);
+        writer->set_metadata("model_path", d.path);
+        writer->set_metadata(sim::result_file_writer::key_simulation_seconds, sim_s);
+        if (distributed_run) writer->set_metadata("ranks", std::int64_t{net.ranks()});
+        if (start > 0) writer->set_metadata("resumed_from_ms", double(start) * d.run.dt_ms);
+        if (!o.checkpoint.empty()) writer->set_metadata("checkpoint", o.checkpoint);
+        writer->finish(was_interrupted);
 
         auto summary = summarize(net, sim_s, output, was_interrupted);
+        if (distributed_run) {
+            summary.ranks = net.ranks();
+            summary.rank_peak_rss_mb = rank_peaks;
+        }
         summary.resumed_from_s = double(start) * d.run.dt_ms * 1e-3;
         summary.model_time_s -= summary.resumed_from_s;
         if (!o.checkpoint.empty()) {
@@ -281,13 +312,14 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
         return was_interrupted ? exit_interrupted : 0;
     } catch (const sim::error& e) {
         running_network.store(nullptr);
+        if (distributed_run) distributed::abort_all(e.what(), exit_failure);
         std::fprintf(stderr, "error: %s\n", e.what());
         return exit_failure;
+    } catch (const std::exception& e) {
+        if (!distributed_run) throw;
+        distributed::abort_all(e.what(), exit_failure);
     }
 }
-
-namespace {
-} // namespace
 
 subcommand add_run_command(CLI::App& app) {
     auto o = std::make_shared<model_options>();

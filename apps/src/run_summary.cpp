@@ -65,6 +65,11 @@ std::string to_json(const run_summary& s) {
                        json_number(s.sim_s), json_number(s.real_time_factor()), s.threads, s.seed,
                        json_number(s.peak_rss_mb), json_number(s.bytes_per_synapse), json_string(s.output),
                        s.interrupted ? "true" : "false", pops)
+        .insert(1, s.ranks <= 1 ? std::string() : [&] {
+            std::string peaks;
+            for (double m : s.rank_peak_rss_mb) peaks += (peaks.empty() ? "" : ", ") + json_number(m);
+            return fmt::format("\"ranks\": {}, \"peak_rss_mb_per_rank\": [{}], ", s.ranks, peaks);
+        }())
         .insert(1, s.checkpoint.empty() && s.resumed_from_s == 0.0
                        ? std::string()
                        : fmt::format("\"resumed_from_s\": {}, \"checkpoint\": {}, \"checkpoints_written\": {}, "
@@ -82,6 +87,11 @@ std::string to_text(const run_summary& s) {
                      "(wall s per model s), peak memory {:.1f} MB\n",
                      s.model_time_s, s.interrupted ? " (INTERRUPTED)" : "", s.build_s, s.sim_s, s.real_time_factor(),
                      s.peak_rss_mb);
+    if (s.ranks > 1) {
+        std::string peaks;
+        for (double m : s.rank_peak_rss_mb) peaks += fmt::format("{}{:.1f}", peaks.empty() ? "" : ", ", m);
+        t += fmt::format("{} MPI ranks, peak memory per rank (MB): {}\n", s.ranks, peaks);
+    }
     t += fmt::format("{} spikes\n", s.spikes);
     t += fmt::format("  {:<16} {:>10} {:>12} {:>10} {:>8}\n", "population", "size", "spikes", "rate (Hz)", "CV ISI");
     for (const auto& p : s.populations)

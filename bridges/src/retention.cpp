@@ -207,4 +207,23 @@ embedding_table load_retention_words(const std::string& wink_path, std::size_t f
     }
 }
 
+double discrimination_retention_from_cosines(const Eigen::MatrixXd& ce, const Eigen::MatrixXd& cr, std::size_t samples,
+                                             std::uint64_t seed) {
+    if (ce.rows() != cr.rows() || ce.rows() < 3) throw sim::error("discrimination retention: needs the same >= 3 items on both sides");
+    const auto n = static_cast<std::uint64_t>(ce.rows());
+    double kept = 0.0;
+    std::size_t counted = 0;
+    for (std::size_t s = 0; s < samples; ++s) {
+        sim::random_stream r(seed, sim::stream_purpose::user, 0x4452, s);
+        const auto i = r.below(n), j = r.below(n), k = r.below(n);
+        if (i == j || i == k || j == k) continue;
+        const double e = ce(i, j) - ce(i, k);
+        if (e == 0.0) continue;
+        const double q = cr(i, j) - cr(i, k);
+        kept += q == 0.0 ? 0.5 : ((q > 0.0) == (e > 0.0) ? 1.0 : 0.0);
+        ++counted;
+    }
+    return counted ? kept / double(counted) : std::numeric_limits<double>::quiet_NaN();
+}
+
 } // namespace lamina::bridges

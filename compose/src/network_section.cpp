@@ -49,7 +49,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
     for_each_entry(r, root, "projections", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
         r.check_keys(t, path,
-                     {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "autapses",
+                     {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "total", "autapses",
                       "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays",
                       "plasticity"});
         sim::projection_spec s;
@@ -59,13 +59,13 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         if (!names.insert(s.name).second) s.name += fmt::format("#{}", i + 1);
         const std::string label = "projection '" + s.name + "'";
         r.remember_object(label, where, path);
-        for (const char* k : {"source", "target", "port", "probability", "indegree", "outdegree", "weight", "delay",
+        for (const char* k : {"source", "target", "port", "probability", "indegree", "outdegree", "total", "weight", "delay",
                               "sources", "targets", "weights", "delays"})
             r.remember_key(label, k, t, k, path);
         r.remember_key(label, "rule", t, "rule", path);
         const auto rule = r.choice(t, "rule", path, true, where,
                                    {"one_to_one", "all_to_all", "pairwise_bernoulli", "fixed_indegree",
-                                    "fixed_outdegree", "explicit"});
+                                    "fixed_outdegree", "fixed_total_number", "explicit"});
         const bool autapses = r.boolean(t, "autapses", path, where).value_or(true);
         const bool multapses = r.boolean(t, "multapses", path, where).value_or(true);
         auto forbid = [&](std::initializer_list<std::string_view> keys, const std::string& why) {
@@ -76,23 +76,28 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
             using R = sim::connection_rule;
             if (*rule == "one_to_one") {
                 s.rule = R::one_to_one();
-                forbid({"probability", "indegree", "outdegree", "sources", "targets"}, "by rule one_to_one");
+                forbid({"probability", "indegree", "outdegree", "sources", "targets", "total"}, "by rule one_to_one");
             } else if (*rule == "all_to_all") {
                 s.rule = R::all_to_all(autapses);
-                forbid({"probability", "indegree", "outdegree", "sources", "targets"}, "by rule all_to_all");
+                forbid({"probability", "indegree", "outdegree", "sources", "targets", "total"}, "by rule all_to_all");
             } else if (*rule == "pairwise_bernoulli") {
                 s.rule = R::pairwise_bernoulli(r.number(t, "probability", path, true, where).value_or(0.0), autapses);
-                forbid({"indegree", "outdegree", "sources", "targets"}, "by rule pairwise_bernoulli");
+                forbid({"indegree", "outdegree", "sources", "targets", "total"}, "by rule pairwise_bernoulli");
             } else if (*rule == "fixed_indegree") {
                 s.rule = R::fixed_indegree(
                     static_cast<std::uint64_t>(r.integer(t, "indegree", path, true, where, 0).value_or(0)), autapses,
                     multapses);
-                forbid({"probability", "outdegree", "sources", "targets"}, "by rule fixed_indegree");
+                forbid({"probability", "outdegree", "sources", "targets", "total"}, "by rule fixed_indegree");
             } else if (*rule == "fixed_outdegree") {
                 s.rule = R::fixed_outdegree(
                     static_cast<std::uint64_t>(r.integer(t, "outdegree", path, true, where, 0).value_or(0)), autapses,
                     multapses);
-                forbid({"probability", "indegree", "sources", "targets"}, "by rule fixed_outdegree");
+                forbid({"probability", "indegree", "sources", "targets", "total"}, "by rule fixed_outdegree");
+            } else if (*rule == "fixed_total_number") {
+                s.rule = R::fixed_total_number(
+                    static_cast<std::uint64_t>(r.integer(t, "total", path, true, where, 0).value_or(0)), autapses,
+                    multapses);
+                forbid({"probability", "indegree", "outdegree", "sources", "targets"}, "by rule fixed_total_number");
             } else {
                 auto src = r.indices(t, "sources", path, true, where).value_or(std::vector<std::uint32_t>{});
                 auto tgt = r.indices(t, "targets", path, true, where).value_or(std::vector<std::uint32_t>{});
@@ -101,7 +106,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
                     for (double x : *ws) w.push_back(static_cast<float>(x));
                 auto dl = r.numbers(t, "delays", path, false, where).value_or(std::vector<double>{});
                 s.rule = R::explicit_list(std::move(src), std::move(tgt), std::move(w), std::move(dl));
-                forbid({"probability", "indegree", "outdegree"}, "by rule explicit");
+                forbid({"probability", "indegree", "outdegree", "total"}, "by rule explicit");
             }
         }
         if (rule && *rule != "explicit") forbid({"weights", "delays"}, "unless rule = \"explicit\"");

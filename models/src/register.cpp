@@ -8,6 +8,11 @@
 #include "lamina/models/neuron/lif_cond_exp.hpp"
 #include "lamina/models/neuron/lif_psc_delta.hpp"
 #include "lamina/models/neuron/lif_psc_exp.hpp"
+#include "lamina/models/neuron/lif_psc_alpha.hpp"
+#include "lamina/models/neuron/hh_traub_miles.hpp"
+#include "lamina/models/neuron/lif_cond_alpha.hpp"
+#include "lamina/models/neuron/adex_cond_exp.hpp"
+#include "lamina/models/neuron/adex_cond_alpha.hpp"
 
 namespace lamina::models {
 
@@ -17,6 +22,11 @@ void register_builtin(sim::model_registry& registry) {
     registry.add<lif_cond_exp>();
     registry.add<adex>();
     registry.add<izhikevich>();
+    registry.add<lif_psc_alpha>();
+    registry.add<hh_traub_miles>();
+    registry.add<lif_cond_alpha>();
+    registry.add<adex_cond_exp>();
+    registry.add<adex_cond_alpha>();
 }
 
 void register_builtin_masses(mass::mass_registry& registry) {

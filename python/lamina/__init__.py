@@ -14,10 +14,11 @@ from . import _lamina
 
 __version__ = _lamina.version
 from ._lamina import CheckpointError
+from ._lamina import Substrate  # the agent substrate (docs/substrate.md)
 from ._network import (Network, Population, Projection, Rates, Recorder, Signal, Spikes, States, Stimulus,
                        WeightSamples, _adopt)
 
-__all__ = ["Network", "load", "restore", "read_checkpoint_header", "CheckpointError", "models",
+__all__ = ["Network", "Substrate", "load", "restore", "read_checkpoint_header", "CheckpointError", "models",
            "plasticity_rules", "constant", "uniform", "normal", "lognormal", "Population", "Projection",
            "Stimulus", "Recorder", "Spikes", "States", "Rates", "WeightSamples", "Signal"]
 

@@ -329,16 +329,17 @@ class Network:
         return p
 
     def connect(self, source, target, rule, *, weight=None, delay=None, port=None, plasticity=None, name=None,
-                probability=None, indegree=None, outdegree=None, autapses=None, multapses=None,
-                sources=None, targets=None, weights=None, delays=None):
+                probability=None, indegree=None, outdegree=None, total=None, autapses=None,
+                multapses=None, sources=None, targets=None, weights=None, delays=None):
         """[[projections]]: rule is one_to_one, all_to_all, pairwise_bernoulli (probability),
-        fixed_indegree (indegree), fixed_outdegree (outdegree) or explicit (sources, targets and
+        fixed_indegree (indegree), fixed_outdegree (outdegree), fixed_total_number (total) or explicit (sources, targets and
         optionally weights, delays); weight and delay are numbers or distributions; plasticity =
         {"rule": ..., "short_term": ..., parameter: number}."""
         self._require_unbuilt(f"projection '{name or ''}'")
         entry = self._add("projections", {
             "name": name, "source": _name_of(source), "target": _name_of(target), "rule": rule,
-            "probability": probability, "indegree": indegree, "outdegree": outdegree, "autapses": autapses,
+            "probability": probability, "indegree": indegree, "outdegree": outdegree, "total": total,
+            "autapses": autapses,
             "multapses": multapses, "weight": weight, "delay": delay, "port": port,
             "sources": None if sources is None else _indices(sources, "sources"),
             "targets": None if targets is None else _indices(targets, "targets"),

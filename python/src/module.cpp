@@ -415,9 +415,12 @@ void bind_errors(py::module_& m) {
 
 } // namespace
 
+void bind_substrate(py::module_& m);  // substrate.cpp
+
 PYBIND11_MODULE(_lamina, m) {
     m.doc() = "lamina's engine; use the package `lamina` (docs/python.md)";
     m.attr("version") = LAMINA_VERSION;
+    bind_substrate(m);
     main_thread_id = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
     // _signal's getsignal, not signal's: the latter wraps the answer in an enum (about 3 us a call).
     getsignal = py::module_::import("_signal").attr("getsignal");

@@ -24,6 +24,9 @@ constexpr const char* format_name = "lamina-checkpoint";
 
 } // namespace
 
+const char* const network::distributed_checkpoint_message =
+    "checkpoints are written and restored by runs in one process; a run on several MPI processes cannot "
+    "write or restore them yet";
 const char* const network::half_loaded_message =
     "a checkpoint load failed part-way and left this network incomplete; make the network again";
 
@@ -245,6 +248,7 @@ checkpoint_header read_checkpoint_header(const std::string& path) {
 
 void network::save_checkpoint(const std::string& path) {
     if (load_failed_) throw error(path + ": " + half_loaded_message);
+    if (state_->comm->size() > 1) throw error(path + ": " + distributed_checkpoint_message);
     if (!built_) build();
     auto& I = *state_;
     // Deferred plastic updates are applied, so the spike histories are empty and the state of
@@ -408,6 +412,7 @@ void network::check_loaded_state(const std::string& path, const std::vector<stat
 }
 
 void network::load_checkpoint(const std::string& path) {
+    if (state_->comm->size() > 1) throw checkpoint_error(path + ": " + distributed_checkpoint_message);
     const auto h = read_checkpoint_header(path);
     if (!built_) build();
     auto& I = *state_;

@@ -1,7 +1,8 @@
 // The exchange phase: the shards' spikes of a window are merged in canonical order (step,
 // population, neuron), which makes everything downstream independent of the shard layout; the
 // communicator then makes the list every process's. Spike counts and interval statistics are
-// updated from the exchanged list of the neurons this process owns.
+// updated from the exchanged list, so every process of a distributed run holds them for all
+// neurons (the run summary and checkpoints need no further gather).
 #include "network_state.hpp"
 
 namespace lamina::sim::detail {
@@ -23,24 +24,24 @@ void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std
                 offset[s] += c;
             }
             const auto stop = static_cast<std::uint32_t>(out.neurons.size());
-            if (stop > begin) {
-                out.segments.push_back({t0 + k, static_cast<std::uint32_t>(q), begin, stop});
-                spike_counts[q] += stop - begin;
-                auto& isi = st.isi[q];
-                for (std::uint32_t m = begin; m < stop; ++m) {
-                    const auto i = out.neurons[m];
-                    if (isi.last[i] >= 0) {
-                        const double d = double(t0 + k - isi.last[i]);
-                        ++isi.count[i];
-                        isi.sum[i] += d;
-                        isi.sum_sq[i] += d * d;
-                    }
-                    isi.last[i] = t0 + k;
-                }
-            }
+            if (stop > begin) out.segments.push_back({t0 + k, static_cast<std::uint32_t>(q), begin, stop});
         }
     }
     st.comm->exchange(out);
+    for (const auto& seg : out.segments) {
+        spike_counts[seg.population] += seg.end - seg.begin;
+        auto& isi = st.isi[seg.population];
+        for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
+            const auto i = out.neurons[m];
+            if (isi.last[i] >= 0) {
+                const double d = double(seg.step - isi.last[i]);
+                ++isi.count[i];
+                isi.sum[i] += d;
+                isi.sum_sq[i] += d * d;
+            }
+            isi.last[i] = seg.step;
+        }
+    }
 }
 
 } // namespace lamina::sim::detail

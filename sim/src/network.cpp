@@ -223,4 +223,12 @@ void network::set_communicator(std::shared_ptr<communicator> c) {
     state_->comm = std::move(c);
 }
 
+int network::rank() const noexcept { return state_->comm->rank(); }
+int network::ranks() const noexcept { return state_->comm->size(); }
+
+std::uint64_t network::projection_synapse_count(std::size_t k) const {
+    if (!built_) throw error("projection_synapse_count(): the network is not built yet");
+    return state_->projection_synapses.at(k);
+}
+
 } // namespace lamina::sim

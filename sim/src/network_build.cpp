@@ -3,6 +3,7 @@
 // and recorder runtime.
 #include "network_state.hpp"
 
+#include "lamina/sim/fixed_total_number.hpp"
 #include "lamina/sim/rng.hpp"
 
 #include <algorithm>
@@ -21,10 +22,11 @@ using detail::resolve_population;
 
 namespace {
 
-// Calls emit(source) for every synapse onto target j, for the rules that are drawn per target.
+// Calls emit(source) for every synapse onto target j, for the rules that are drawn per target;
+// `degree` is the in-degree of j for fixed_indegree and fixed_total_number.
 template <class Emit>
-void sources_of_target(const connection_rule& r, std::uint32_t j, std::uint64_t ns, bool same, random_stream& rng,
-                       std::vector<std::uint32_t>& scratch, Emit&& emit) {
+void sources_of_target(const connection_rule& r, std::uint32_t j, std::uint64_t degree, std::uint64_t ns, bool same,
+                       random_stream& rng, std::vector<std::uint32_t>& scratch, Emit&& emit) {
     using K = connection_rule::kind;
     const bool skip_self = same && !r.allow_autapses;
     switch (r.type) {
@@ -52,17 +54,18 @@ void sources_of_target(const connection_rule& r, std::uint32_t j, std::uint64_t 
         }
         break;
     }
-    case K::fixed_indegree: {
+    case K::fixed_indegree:
+    case K::fixed_total_number: {
         const std::uint64_t pool = ns - (skip_self ? 1 : 0);
         auto pick = [&](std::uint64_t x) -> std::uint32_t {
             return static_cast<std::uint32_t>((skip_self && x >= j) ? x + 1 : x);
         };
         if (r.allow_multapses) {
-            for (std::uint64_t k = 0; k < r.degree; ++k) emit(pick(rng.below(pool)));
+            for (std::uint64_t k = 0; k < degree; ++k) emit(pick(rng.below(pool)));
         } else {
             // Floyd's algorithm: k distinct values from [0, pool), emitted in ascending order.
             scratch.clear();
-            for (std::uint64_t m = pool - r.degree; m < pool; ++m) {
+            for (std::uint64_t m = pool - degree; m < pool; ++m) {
                 const std::uint64_t t = rng.below(m + 1);
                 const auto tt = static_cast<std::uint32_t>(t);
                 if (std::find(scratch.begin(), scratch.end(), tt) == scratch.end())
@@ -113,11 +116,19 @@ void network::build() {
     const std::size_t npop = populations_.size();
 
     // Shard boundaries, aligned to 64 neurons so that Poisson blocks (4 neurons), cache lines and
-    // the 64-neuron blocks of signal sums never straddle two shards.
+    // the 64-neuron blocks of signal sums never straddle two shards. A distributed run lays out
+    // ranks x threads shards and keeps its own slice: a rank is a group of shards, and results
+    // do not depend on the layout.
+    const std::size_t ranks = static_cast<std::size_t>(I.comm->size());
+    const std::size_t rank = static_cast<std::size_t>(I.comm->rank());
+    const std::size_t G = S * ranks;
+    auto global_bound = [&](std::size_t n, std::size_t g) { return g == G ? n : (n * g / G) / 64 * 64; };
     I.bounds.assign(npop, std::vector<std::size_t>(S + 1));
+    I.rank_bounds.assign(npop, std::vector<std::size_t>(ranks + 1));
     for (std::size_t q = 0; q < npop; ++q) {
         const std::size_t n = populations_[q]->size();
-        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = s == S ? n : (n * s / S) / 64 * 64;
+        for (std::size_t s = 0; s <= S; ++s) I.bounds[q][s] = global_bound(n, rank * S + s);
+        for (std::size_t r = 0; r <= ranks; ++r) I.rank_bounds[q][r] = global_bound(n, r * S);
     }
 
     // Delays and window.
@@ -255,12 +266,21 @@ void network::build() {
             std::vector<std::uint32_t> per_target(e - b);
             std::vector<std::uint32_t> scratch;
             if (r.type == K::fixed_indegree) srcs.reserve((e - b) * r.degree);
+            std::vector<std::uint32_t> indegree;
+            if (r.type == K::fixed_total_number) {
+                indegree.resize(e - b);
+                fixed_total_number_indegrees(config_.seed, pid, r.total, nt,
+                                             ns - ((same && !r.allow_autapses) ? 1 : 0), r.allow_multapses, b, e,
+                                             indegree.data());
+                srcs.reserve(std::accumulate(indegree.begin(), indegree.end(), std::size_t(0)));
+            }
             if (r.type == K::pairwise_bernoulli)
                 srcs.reserve(static_cast<std::size_t>(double(e - b) * double(ns) * r.probability * 1.05) + 16);
             for (std::size_t j = b; j < e; ++j) {
                 random_stream crng(config_.seed, stream_purpose::connectivity, pid, j);
                 const std::size_t before = srcs.size();
-                sources_of_target(r, static_cast<std::uint32_t>(j), ns, same, crng, scratch,
+                const std::uint64_t degree = r.type == K::fixed_total_number ? indegree[j - b] : r.degree;
+                sources_of_target(r, static_cast<std::uint32_t>(j), degree, ns, same, crng, scratch,
                                   [&](std::uint32_t i) { srcs.push_back(i); });
                 per_target[j - b] = static_cast<std::uint32_t>(srcs.size() - before);
             }
@@ -333,6 +353,20 @@ void network::build() {
         stats_.synapses += P.synapse_count();
         stats_.synapse_bytes += P.memory_bytes();
         if (P.rule) stats_.plasticity_bytes += P.rule->memory_bytes();
+    }
+    // Totals of the whole network (each process of a distributed run holds its own targets'
+    // synapses); the connectivity memory of this process alone is rank_synapse_bytes.
+    stats_.rank_synapse_bytes = stats_.synapse_bytes;
+    I.projection_synapses.clear();
+    for (auto& P : projections_) I.projection_synapses.push_back(P.synapse_count());
+    if (ranks > 1) {
+        std::vector<std::uint64_t> totals{stats_.synapses, stats_.synapse_bytes, stats_.plasticity_bytes};
+        totals.insert(totals.end(), I.projection_synapses.begin(), I.projection_synapses.end());
+        I.comm->sum(totals);
+        stats_.synapses = totals[0];
+        stats_.synapse_bytes = totals[1];
+        stats_.plasticity_bytes = totals[2];
+        std::copy(totals.begin() + 3, totals.end(), I.projection_synapses.begin());
     }
     stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
     stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;

@@ -90,6 +90,7 @@ double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64
     case connection_rule::kind::fixed_indegree: return double(r.degree) * double(nt);
     case connection_rule::kind::fixed_outdegree: return double(r.degree) * double(ns);
     case connection_rule::kind::explicit_list: return double(r.sources.size());
+    case connection_rule::kind::fixed_total_number: return double(r.total);
     }
     return 0.0;
 }
@@ -156,6 +157,23 @@ std::vector<parameter_error> network::check() const {
                 throw parameter_error(obj, in ? "indegree" : "outdegree",
                                       fmt::format("{} exceeds the {} available {} neurons without multapses",
                                                   r.degree, pool, in ? "source" : "target"));
+            break;
+        }
+        case K::fixed_total_number: {
+            const std::uint64_t pool = ns - ((same && !r.allow_autapses) ? 1 : 0);
+            // In double: pool * nt may not fit in 64 bits.
+            const double pairs = double(pool) * double(nt);
+            if (r.total > 0 && pairs == 0.0)
+                throw parameter_error(obj, "total", "no candidate (source, target) pair exists");
+            if (!r.allow_multapses && double(r.total) > pairs)
+                throw parameter_error(obj, "total",
+                                      fmt::format("{} exceeds the {} available (source, target) pairs without "
+                                                  "multapses",
+                                                  r.total, pool * nt));
+            if (double(r.total) / double(nt) > 1e9)
+                throw parameter_error(obj, "total", fmt::format("{} synapses onto {} targets: the mean in-degree "
+                                                                "exceeds 10^9",
+                                                                r.total, nt));
             break;
         }
         case K::explicit_list:
@@ -330,10 +348,12 @@ std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection
 std::size_t network::estimate_memory() const {
     double bytes = 0.0;
     std::int64_t dmax = 1;
+    // A process of a distributed run holds its share of the synapses (and every neuron's state).
+    const double share = 1.0 / double(state_->comm->size());
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
         // 8 bytes stored plus 4 bytes of build scratch per synapse, row offsets per shard.
-        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 + double(ns + 1) * 4.0 * double(shards_);
+        bytes += expected_synapses(pr.spec.rule, ns, nt) * 12.0 * share + double(ns + 1) * 4.0 * double(shards_);
         const double dmax_ms = pr.spec.delay_ms.max_value();
         if (std::isfinite(dmax_ms) && dmax_ms < 1e9 * config_.dt_ms)
             dmax = std::max(dmax, delay_steps(dmax_ms, config_.dt_ms));

@@ -204,8 +204,13 @@ struct network_state {
     device_set devices;
     recorder_set recorders;
 
-    // Neurons of population q in shard s: [bounds[q][s], bounds[q][s+1]).
+    // Neurons of population q in shard s: [bounds[q][s], bounds[q][s+1]). In a distributed run
+    // the shards of every process form one layout of ranks x threads shards, and this process's
+    // shards are its own slice of it: it owns [bounds[q].front(), bounds[q].back()).
     std::vector<std::vector<std::size_t>> bounds;
+    // Neurons of population q owned by process r: [rank_bounds[q][r], rank_bounds[q][r+1]).
+    std::vector<std::vector<std::size_t>> rank_bounds;
+    std::vector<std::uint64_t> projection_synapses;  // per projection, over all processes
     std::vector<std::vector<std::size_t>> outgoing;  // projections by source population
     std::int64_t window = 1;
     std::size_t ring_slots = 2;

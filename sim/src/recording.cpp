@@ -5,7 +5,9 @@
 
 #include "signal_block_sums.hpp"
 
+#include <algorithm>
 #include <numeric>
+#include <span>
 
 namespace lamina::sim::detail {
 
@@ -118,11 +120,88 @@ void recorder_set::sample(const population& pop, std::size_t q, std::size_t s, s
     }
 }
 
+namespace {
+
+template <class T>
+std::span<const char> bytes_of(const std::vector<T>& v) {
+    return {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)};
+}
+template <class T>
+const T* values_of(const std::vector<char>& b) {
+    return reinterpret_cast<const T*>(b.data());
+}
+
+// The process owning neuron i of a population: rank_bounds are ascending.
+std::size_t owner_of(const std::vector<std::size_t>& rank_bounds, std::size_t i) {
+    return static_cast<std::size_t>(std::upper_bound(rank_bounds.begin(), rank_bounds.end(), i) - rank_bounds.begin() - 1);
+}
+
+// A distributed run: state samples gathered at rank 0, each neuron's column from its owner.
+void gather_state_columns(engine& e, recorder_set::state_rec_rt& R) {
+    auto all = e.state.comm->gather(bytes_of(R.window_values));
+    if (all.empty()) return;
+    const auto& rb = e.state.rank_bounds[R.pop];
+    const std::size_t nv = R.vars.size(), width = R.data.neurons.size() * nv;
+    for (std::size_t c = 0; c < R.data.neurons.size(); ++c) {
+        const double* from = values_of<double>(all[owner_of(rb, R.data.neurons[c])]);
+        for (std::size_t row = 0; row < R.window_rows; ++row)
+            for (std::size_t v = 0; v < nv; ++v) R.window_values[row * width + c * nv + v] = from[row * width + c * nv + v];
+    }
+}
+
+// A distributed run: the 64-neuron block sums of a signal at rank 0, each block from its owner
+// (rank boundaries are multiples of 64, so a block has one owner and the same bits as in one
+// process).
+void gather_signal_blocks(engine& e, recorder_set::signal_rec_rt& R) {
+    auto all = e.state.comm->gather(bytes_of(R.partial));
+    if (all.empty()) return;
+    const auto& rb = e.state.rank_bounds[R.pop];
+    const std::size_t rows_terms = R.window_rows * R.terms.size();
+    for (std::size_t r = 0; r + 1 < rb.size(); ++r) {
+        const double* from = values_of<double>(all[r]);
+        const std::size_t b0 = rb[r] / 64, b1 = (rb[r + 1] + 63) / 64;
+        for (std::size_t x = 0; x < rows_terms; ++x)
+            for (std::size_t blk = b0; blk < b1; ++blk) R.partial[x * R.blocks + blk] = from[x * R.blocks + blk];
+    }
+}
+
+// Weights of projection k in canonical order (by source, then target): in a distributed run each
+// process holds the synapses of its targets, which are ascending by rank, so the canonical list
+// is, source by source, rank 0's row, rank 1's row, ...; complete at rank 0 only.
+std::vector<float> canonical_weights(engine& e, const network& net, std::size_t k) {
+    auto local = net.weights(k);
+    if (e.state.comm->size() == 1) return local;
+    const auto& P = e.projections[k];
+    const std::size_t ns = e.populations[P.source]->size();
+    std::vector<std::uint32_t> row(ns, 0);
+    for (const auto& sh : P.shards)
+        for (std::size_t i = 0; i < ns; ++i) row[i] += sh.row_begin[i + 1] - sh.row_begin[i];
+    auto rows = e.state.comm->gather(bytes_of(row));
+    auto weights = e.state.comm->gather(bytes_of(local));
+    if (rows.empty()) return {};
+    std::vector<float> out;
+    out.reserve(net.projection_synapse_count(k));
+    std::vector<const float*> cursor;
+    for (const auto& w : weights) cursor.push_back(values_of<float>(w));
+    for (std::size_t i = 0; i < ns; ++i)
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            const std::uint32_t c = values_of<std::uint32_t>(rows[r])[i];
+            out.insert(out.end(), cursor[r], cursor[r] + c);
+            cursor[r] += c;
+        }
+    return out;
+}
+
+} // namespace
+
 void record_window(engine& e, const network& net, recording_sink* sink, std::int64_t step, std::size_t limit,
                    const std::function<void()>& flush) {
     auto& Rs = e.state.recorders;
     const auto& spikes = e.state.spikes;
     const double dt = e.config.dt_ms;
+    // A distributed run records at rank 0: the others take part in its gathers and keep nothing.
+    const bool distributed = e.state.comm->size() > 1;
+    const bool root = e.state.comm->rank() == 0;
     // Once the budget is exhausted, recording stops for good, so what was kept is a prefix.
     auto budget = [&](std::size_t bytes) {
         if (sink) return true;
@@ -133,7 +212,7 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
         Rs.recording_bytes += bytes;
         return true;
     };
-    for (std::size_t r = 0; r < Rs.spikes.size(); ++r) {
+    for (std::size_t r = 0; r < Rs.spikes.size() && root; ++r) {
         auto& R = Rs.spikes[r];
         spike_record chunk;
         for (const auto& seg : spikes.segments) {
@@ -157,6 +236,8 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
     for (std::size_t r = 0; r < Rs.states.size(); ++r) {
         auto& R = Rs.states[r];
         if (R.window_rows == 0) continue;
+        if (distributed) gather_state_columns(e, R);
+        if (!root) continue;
         std::vector<double> times(R.window_rows);
         for (std::size_t row = 0; row < R.window_rows; ++row)
             times[row] = double(R.first_row_step + std::int64_t(row) * R.interval) * dt;
@@ -170,6 +251,8 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
     for (std::size_t r = 0; r < Rs.signals.size(); ++r) {
         auto& R = Rs.signals[r];
         if (R.window_rows == 0) continue;
+        if (distributed) gather_signal_blocks(e, R);
+        if (!root) continue;
         std::vector<double> times(R.window_rows), values(R.window_rows);
         const std::size_t nt = R.terms.size();
         for (std::size_t row = 0; row < R.window_rows; ++row) {
@@ -205,7 +288,8 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
         // not move a sample, or chained runs would record other samples than one run.
         if (step < R.next || step % e.state.window != 0) continue;
         R.next = (step / R.interval + 1) * R.interval;
-        const auto w = net.weights(R.projection);
+        const auto w = canonical_weights(e, net, R.projection);
+        if (!root) continue;
         const double t = double(step) * dt;
         if (sink) {
             sink->weights(Rs.weight_specs[r].name, t, w);
@@ -215,7 +299,7 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
             R.data.values.insert(R.data.values.end(), w.begin(), w.end());
         }
     }
-    for (std::size_t r = 0; r < Rs.rates.size(); ++r) {
+    for (std::size_t r = 0; r < Rs.rates.size() && root; ++r) {
         auto& R = Rs.rates[r];
         for (const auto& seg : spikes.segments) {
             if (seg.population != R.pop) continue;

@@ -363,7 +363,7 @@ void result_file_writer::add_recorders(const network& net, const std::map<std::s
         const auto& name = net.weight_recorder_name(r);
         if (I.weights.count(name)) continue;
         const auto& proj = population_of("weight", name);
-        add_weight_recorder(name, proj, net.projections().at(net.projection_index(proj)).synapse_count());
+        add_weight_recorder(name, proj, net.projection_synapse_count(net.projection_index(proj)));
     }
     for (std::size_t r = 0; r < net.rate_recorder_count(); ++r) {
         const auto& name = net.rate_recorder_name(r);

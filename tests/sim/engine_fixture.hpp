@@ -49,6 +49,11 @@ inline double drive_weight(const std::string& model) {
     if (model == "lif_cond_exp") return 20.0;     // nS, 0.2 ms synapses by default
     if (model == "izhikevich") return 3.0;
     if (model == "adex") return 2000.0;           // pA, 0.2 ms synapses by default
+    if (model == "lif_psc_alpha") return 60.0;    // pA, alpha currents peaking at w
+    if (model == "lif_cond_alpha") return 10.0;   // nS, alpha conductances peaking at w
+    if (model == "adex_cond_exp") return 40.0;    // nS, 0.2 ms synapses by default
+    if (model == "adex_cond_alpha") return 15.0;  // nS
+    if (model == "hh_traub_miles") return 3.0;    // nS, 5 ms synapses
     return 120.0;                                 // pA: lif_psc_exp
 }
 

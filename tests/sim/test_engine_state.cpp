@@ -19,7 +19,9 @@ using test::require_identical;
 
 namespace {
 
-const std::vector<std::string> all_models{"lif_psc_delta", "lif_psc_exp", "lif_cond_exp", "adex", "izhikevich"};
+const std::vector<std::string> all_models{"lif_psc_delta",  "lif_psc_exp",    "lif_cond_exp",  "adex",
+                                          "izhikevich",     "lif_psc_alpha",  "lif_cond_alpha", "adex_cond_exp",
+                                          "adex_cond_alpha", "hh_traub_miles"};
 // Every rule, alone and with Tsodyks-Markram short-term plasticity on one of them.
 const std::vector<std::pair<std::string, std::string>> all_rules{
     {"stdp_pair", ""},   {"stdp_triplet", ""},      {"vogels_istdp", ""},           {"reward_stdp", ""},
@@ -94,6 +96,7 @@ TEST_CASE("a checkpoint continues every neuron model bitwise, on another thread 
             whole->run(120.0);
             whole->run(80.0);
             const auto reference = collect(*whole, 120.0);
+            REQUIRE(reference.spike_times.size() > 100);  // the models fire, so spikes are compared too
 
             o.threads = 2;
             auto first = make_fixture(o);

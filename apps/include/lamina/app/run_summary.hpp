@@ -38,6 +38,10 @@ struct run_summary {
     std::size_t checkpoints_written = 0;
     double checkpoint_s = 0.0;
 
+    // A distributed run: its ranks and the peak memory of each (peak_rss_mb is rank 0's).
+    int ranks = 1;
+    std::vector<double> rank_peak_rss_mb;
+
     // Wall seconds per second of model time (below 1: faster than real time).
     double real_time_factor() const { return model_time_s > 0.0 ? sim_s / model_time_s : 0.0; }
 };

@@ -43,6 +43,14 @@ double neighbour_retention(const Eigen::MatrixXd& embeddings, const Eigen::Matri
 double similarity_retention_from_cosines(const Eigen::MatrixXd& embedding_cosines, const Eigen::MatrixXd& response_cosines);
 double neighbour_retention_from_cosines(const Eigen::MatrixXd& embedding_cosines, const Eigen::MatrixXd& response_cosines,
                                         std::size_t neighbours = 10);
+// Discrimination retention (docs/substrate.md): the probability that the responses order two
+// similarities of an item as the embeddings do. Over `samples` triplets (i, j, k) of distinct items
+// drawn from random_stream(seed, user, 0x4452, sample) whose embedding cosines differ
+// (cos_e(i, j) != cos_e(i, k)), the fraction with the same order of response cosines, a tie of
+// response cosines counting one half. 0.5 is chance, 1 a code that keeps every such order.
+double discrimination_retention_from_cosines(const Eigen::MatrixXd& embedding_cosines,
+                                             const Eigen::MatrixXd& response_cosines,
+                                             std::size_t samples = 1000000, std::uint64_t seed = 1);
 // Indices of the n largest entries of row i other than i (ties: lower index first).
 std::vector<std::size_t> nearest_neighbours(const Eigen::MatrixXd& cosines, std::size_t i, std::size_t n);
 

@@ -8,6 +8,7 @@
 // local list is already complete (local_communicator). A distributed communicator (MPI) gathers
 // the lists of all ranks and merges them; nothing else in the engine changes.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace lamina::sim {
@@ -36,6 +37,16 @@ public:
     virtual void exchange(window_spikes& spikes) = 0;
     virtual int rank() const noexcept { return 0; }
     virtual int size() const noexcept { return 1; }
+
+    // Collectives of a distributed run, called by every process in the same order (the build's
+    // totals, the recorders' gathers at rank 0). One process: nothing to combine.
+    //
+    // Replaces `values` by their sums over all processes (integers: exact in any order).
+    virtual void sum(std::span<std::uint64_t> values) { (void)values; }
+    // Every process's bytes, indexed by rank, at rank 0 (empty on the others).
+    virtual std::vector<std::vector<char>> gather(std::span<const char> mine) {
+        return {std::vector<char>(mine.begin(), mine.end())};
+    }
 };
 
 // A run in one process: the merged local spikes are all spikes.

@@ -20,12 +20,21 @@
 namespace lamina::sim {
 
 struct connection_rule {
-    enum class kind { one_to_one, all_to_all, pairwise_bernoulli, fixed_indegree, fixed_outdegree, explicit_list };
+    enum class kind {
+        one_to_one,
+        all_to_all,
+        pairwise_bernoulli,
+        fixed_indegree,
+        fixed_outdegree,
+        explicit_list,
+        fixed_total_number,
+    };
     kind type = kind::all_to_all;
     double probability = 0.0;     // pairwise_bernoulli
     std::uint64_t degree = 0;     // fixed_indegree / fixed_outdegree
+    std::uint64_t total = 0;      // fixed_total_number: synapses of the whole projection
     bool allow_autapses = true;   // only matters when source and target are the same population
-    bool allow_multapses = true;  // fixed_indegree / fixed_outdegree
+    bool allow_multapses = true;  // fixed_indegree / fixed_outdegree / fixed_total_number
     // explicit_list: parallel arrays; weights and delays optional (empty = use the distributions).
     std::vector<std::uint32_t> sources;
     std::vector<std::uint32_t> targets;
@@ -61,6 +70,16 @@ struct connection_rule {
         connection_rule r;
         r.type = kind::fixed_outdegree;
         r.degree = k;
+        r.allow_autapses = autapses;
+        r.allow_multapses = multapses;
+        return r;
+    }
+    // Exactly n synapses, pairs drawn uniformly (NEST's fixed_total_number); drawn per target
+    // shard, see fixed_total_number.hpp.
+    static connection_rule fixed_total_number(std::uint64_t n, bool autapses = true, bool multapses = true) {
+        connection_rule r;
+        r.type = kind::fixed_total_number;
+        r.total = n;
         r.allow_autapses = autapses;
         r.allow_multapses = multapses;
         return r;

@@ -55,6 +55,7 @@ struct build_statistics {
     std::size_t synapse_bytes = 0;      // connectivity storage, all indexing included
     std::size_t state_bytes = 0;        // neuron state and input rings
     std::size_t plasticity_bytes = 0;   // reverse indices, synapse variables and traces of plastic projections
+    std::size_t rank_synapse_bytes = 0;  // connectivity storage of this process (of a distributed run)
     std::int64_t min_delay_steps = 0;
     std::int64_t max_delay_steps = 0;
     double bytes_per_synapse() const { return synapses ? double(synapse_bytes) / double(synapses) : 0.0; }
@@ -244,6 +245,12 @@ public:
 
     // The exchange goes through `c` (a distributed run's communicator); set before build.
     void set_communicator(std::shared_ptr<communicator> c);
+    // This process's rank and the number of processes of the run (0 and 1 unless distributed).
+    int rank() const noexcept;
+    int ranks() const noexcept;
+    // Synapses of projection k in the whole network (a distributed run's processes each hold
+    // their own targets' synapses: projections()[k].synapse_count() counts this process's).
+    std::uint64_t projection_synapse_count(std::size_t projection) const;
 
 private:
     std::pair<std::uint64_t, std::uint64_t> endpoint_sizes(const projection_spec& s) const;
@@ -269,6 +276,7 @@ private:
     // load left half-changed refuses to run or save instead of computing garbage.
     bool load_failed_ = false;
     static const char* const half_loaded_message;
+    static const char* const distributed_checkpoint_message;
     void check_loaded_state(const std::string& path, const std::vector<state_block>& populations,
                             const std::vector<state_block>& projections, const state_block& recorders,
                             const state_block& exchange) const;

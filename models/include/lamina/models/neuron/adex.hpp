@@ -38,13 +38,36 @@
 // dt = 0.05 and 0.25 ms. Resetting at the end of the crossing substep instead (no crossing estimate)
 // puts stamps up to 2 steps late after 50 spikes.
 // Inputs of a step are added after the propagation, so they act from the end of the step.
+#include "lamina/models/neuron/adex_integration.hpp"
 #include "lamina/sim/neuron_model.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace lamina::models {
+
+// Exponentially decaying synaptic currents as seen by the AdEx integrator (adex_integration.hpp).
+struct adex_current_synapses {
+    struct state {
+        double ex, in;  // pA
+    };
+    struct constants {
+        double P_ex[4], P_in[4];  // decay over each adex_interval
+    };
+    static constants lower(double tau_ex, double tau_in, const adex_membrane& m) {
+        constants c{};
+        for (int k = 0; k < 4; ++k) {
+            const double t = m.length(static_cast<adex_interval>(k));
+            c.P_ex[k] = std::exp(-t / tau_ex);
+            c.P_in[k] = std::exp(-t / tau_in);
+        }
+        return c;
+    }
+    static adex_drive drive(const constants&, const state& s, double I) noexcept { return {s.ex + s.in + I, 0.0}; }
+    static state decay(const constants& c, const state& s, adex_interval k) noexcept {
+        const int i = static_cast<int>(k);
+        return {s.ex * c.P_ex[i], s.in * c.P_in[i]};
+    }
+};
 
 struct adex {
     static constexpr std::string_view name = "adex";
@@ -84,130 +107,24 @@ struct adex {
     static constexpr std::array<std::string_view, 4> state_names{"V_m", "w", "I_syn_ex", "I_syn_in"};
     static constexpr std::array<sim::port_info, 2> ports{{{"excitatory", "pA", false}, {"inhibitory", "pA", false}}};
 
-    // Base RK4 step bound, and substeps of a refined (spiking or stiff) base step.
-    static constexpr double max_step_ms = 0.1;
-    static constexpr int refine_substeps = 20;
-    // A base step is refined when V reaches V_stiff, where the exponential term's rate
-    // g_L/C_m exp((V - V_T)/Delta_T) times the base step reaches stiff_rate.
-    static constexpr double stiff_rate = 0.2;
-
     struct constants {
-        double inv_C, g_L, E_L, V_T, inv_Delta_T, gL_Delta_T, inv_tau_w, a, b;
-        double V_reset, V_peak, V_spike, V_stiff, I_e;
-        double h, hs;                                  // base step, refinement substep
-        double Pex, Pex_half, Pin, Pin_half;           // current decay over h and h/2
-        double Pex_s, Pex_s_half, Pin_s, Pin_s_half;   // over hs and hs/2
-        double Pex_dt, Pin_dt, Pw_dt;                  // over the engine step
-        int n_base;
-        std::int32_t ref_steps;
+        adex_membrane m;
+        adex_current_synapses::constants syn;
+        double Pex_dt, Pin_dt;  // current decay over the engine step
     };
 
     static constants lower(const parameters& p, double dt, const std::string& object) {
-        sim::require_positive(p.C_m, object, "C_m", "pF");
-        sim::require_positive(p.g_L, object, "g_L", "nS");
-        sim::require_positive(p.tau_w, object, "tau_w", "ms");
         sim::require_positive(p.tau_syn_ex, object, "tau_syn_ex", "ms");
         sim::require_positive(p.tau_syn_in, object, "tau_syn_in", "ms");
-        sim::require_nonnegative(p.Delta_T, object, "Delta_T", "mV");
-        sim::require_nonnegative(p.t_ref, object, "t_ref", "ms");
-        for (auto [v, n] : {std::pair{p.E_L, "E_L"}, {p.V_T, "V_T"}, {p.a, "a"}, {p.b, "b"}, {p.V_reset, "V_reset"},
-                            {p.V_peak, "V_peak"}, {p.I_e, "I_e"}, {p.Delta_T, "Delta_T"}})
-            sim::require_finite(v, object, n);
-        if (!(p.V_peak >= p.V_T)) throw sim::parameter_error(object, "V_peak", "must be >= V_T");
-        if (!(p.V_reset < p.V_peak)) throw sim::parameter_error(object, "V_reset", "must be below V_peak");
-        if (p.Delta_T == 0.0 && !(p.V_reset < p.V_T))
-            throw sim::parameter_error(object, "V_reset", "must be below V_T when Delta_T = 0 (V_T is the threshold)");
-        if (p.Delta_T > 0.0) {
-            const double max_exp_arg = std::log(std::numeric_limits<double>::max() / 1e20);
-            if ((p.V_peak - p.V_T) / p.Delta_T >= max_exp_arg)
-                throw sim::parameter_error(object, "Delta_T",
-                                           "too small for V_peak - V_T: (V_peak - V_T)/Delta_T must be below " +
-                                               std::to_string(max_exp_arg) +
-                                               " or the exponential overflows; raise Delta_T or lower V_peak");
-        }
         constants c{};
-        c.inv_C = 1.0 / p.C_m;
-        c.g_L = p.g_L;
-        c.E_L = p.E_L;
-        c.V_T = p.V_T;
-        c.inv_Delta_T = p.Delta_T > 0.0 ? 1.0 / p.Delta_T : 0.0;
-        c.gL_Delta_T = p.g_L * p.Delta_T;
-        c.inv_tau_w = 1.0 / p.tau_w;
-        c.a = p.a;
-        c.b = p.b;
-        c.V_reset = p.V_reset;
-        c.V_peak = p.V_peak;
-        c.V_spike = p.Delta_T > 0.0 ? p.V_peak : p.V_T;
-        c.I_e = p.I_e;
-        c.n_base = std::max(1, static_cast<int>(std::ceil(dt / max_step_ms - 1e-9)));
-        c.h = dt / c.n_base;
-        c.hs = c.h / refine_substeps;
-        c.V_stiff = p.Delta_T > 0.0 ? p.V_T + p.Delta_T * std::log(stiff_rate * p.C_m / (p.g_L * c.h))
-                                    : std::numeric_limits<double>::infinity();
-        c.Pex = std::exp(-c.h / p.tau_syn_ex);
-        c.Pex_half = std::exp(-0.5 * c.h / p.tau_syn_ex);
-        c.Pin = std::exp(-c.h / p.tau_syn_in);
-        c.Pin_half = std::exp(-0.5 * c.h / p.tau_syn_in);
-        c.Pex_s = std::exp(-c.hs / p.tau_syn_ex);
-        c.Pex_s_half = std::exp(-0.5 * c.hs / p.tau_syn_ex);
-        c.Pin_s = std::exp(-c.hs / p.tau_syn_in);
-        c.Pin_s_half = std::exp(-0.5 * c.hs / p.tau_syn_in);
+        c.m = adex_membrane::lower(p, dt, object);
+        c.syn = adex_current_synapses::lower(p.tau_syn_ex, p.tau_syn_in, c.m);
         c.Pex_dt = std::exp(-dt / p.tau_syn_ex);
         c.Pin_dt = std::exp(-dt / p.tau_syn_in);
-        c.Pw_dt = std::exp(-dt / p.tau_w);
-        c.ref_steps = static_cast<std::int32_t>(std::llround(p.t_ref / dt));
         return c;
     }
 
     static double initial_value(const parameters& p, std::size_t var) { return var == 0 ? p.E_L : 0.0; }
-
-    // Right-hand side at total current I (pA), evaluated at min(V, V_peak).
-    static void rhs(const constants& c, double V, double w, double I, double& dV, double& dw) noexcept {
-        const double Ve = std::min(V, c.V_peak);
-        const double spike = c.gL_Delta_T * std::exp((Ve - c.V_T) * c.inv_Delta_T);
-        dV = (-c.g_L * (Ve - c.E_L) + spike - w + I) * c.inv_C;
-        dw = (c.a * (Ve - c.E_L) - w) * c.inv_tau_w;
-    }
-
-    // One RK4 step of length h; I0, Ih, I1: total current at the start, middle and end.
-    static void rk4(const constants& c, double& V, double& w, double I0, double Ih, double I1, double h) noexcept {
-        double k1V, k1w, k2V, k2w, k3V, k3w, k4V, k4w;
-        rhs(c, V, w, I0, k1V, k1w);
-        rhs(c, V + 0.5 * h * k1V, w + 0.5 * h * k1w, Ih, k2V, k2w);
-        rhs(c, V + 0.5 * h * k2V, w + 0.5 * h * k2w, Ih, k3V, k3w);
-        rhs(c, V + h * k3V, w + h * k3w, I1, k4V, k4w);
-        V += h / 6.0 * (k1V + 2.0 * k2V + 2.0 * k3V + k4V);
-        w += h / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w);
-    }
-
-    // w relaxing towards a (V_reset - E_L) with V clamped, over time t.
-    static double clamped_w(const constants& c, double w, double t) noexcept {
-        const double w_inf = c.a * (c.V_reset - c.E_L);
-        return w_inf + (w - w_inf) * std::exp(-t * c.inv_tau_w);
-    }
-
-    // Time in [0, hs] at which V crosses the threshold inside a substep that starts at (va, wa) with
-    // total current Ia and ends at vb >= threshold. With Delta_T > 0, V' = A e^x + B with
-    // x = (V - V_T)/Delta_T and the slow terms B frozen at their start value is integrated in closed
-    // form, t = Delta_T/(A e^xa) (log1p(r) - log1p(r q))/r, r = B/(A e^xa), q = e^-(x_peak - xa);
-    // this stays exact in the explosive regime where the RK4 end value is meaningless. Otherwise
-    // (Delta_T = 0, or V' <= 0 at the start) linear interpolation.
-    static double crossing_time(const constants& c, double va, double wa, double Ia, double vb) noexcept {
-        if (!(va < c.V_spike)) return 0.0;
-        double t = c.hs * (c.V_spike - va) / (vb - va);
-        double dv, dw;
-        rhs(c, va, wa, Ia, dv, dw);
-        if (c.inv_Delta_T > 0.0 && dv > 0.0) {
-            const double E = c.gL_Delta_T * c.inv_C * std::exp((va - c.V_T) * c.inv_Delta_T);
-            const double r = (dv - E) / E;
-            const double q = std::exp(-(c.V_peak - va) * c.inv_Delta_T);
-            const double g = std::abs(r) < 1e-8 ? (1.0 - q) * (1.0 - 0.5 * r * (1.0 + q))
-                                                : (std::log1p(r) - std::log1p(r * q)) / r;
-            const double tx = g / (E * c.inv_Delta_T);
-            if (std::isfinite(tx)) t = tx;
-        }
-        return std::isfinite(t) ? std::clamp(t, 0.0, c.hs) : c.hs;
-    }
 
     LAMINA_KERNEL static void advance(const constants& c, const sim::kernel_args<4, 2>& args, sim::spike_sink& sink) {
         double* __restrict V = args.state[0];
@@ -225,49 +142,11 @@ struct adex {
             if (r[i] > 0) {
                 // Refractory: V held at V_reset, w relaxes exactly, currents decay.
                 --r[i];
-                v = c.V_reset;
-                const double w_inf = c.a * (c.V_reset - c.E_L);
-                w = w_inf + (w - w_inf) * c.Pw_dt;
+                v = c.m.V_reset;
+                w = c.m.clamped_w_step(w);
             } else {
-                const double D = c.I_e + I[i];
-                double e = e0, n = n0;
-                bool clamped = false;
-                for (int j = 0; j < c.n_base && !clamped; ++j) {
-                    double v1 = v, w1 = w;
-                    rk4(c, v1, w1, e + n + D, e * c.Pex_half + n * c.Pin_half + D, e * c.Pex + n * c.Pin + D, c.h);
-                    if (spiked || (v1 < c.V_spike && std::max(v, v1) < c.V_stiff)) {
-                        v = v1;
-                        w = w1;
-                    } else {
-                        // Stiff or spiking: redo the step in substeps, reset at the crossing.
-                        double es = e, ns = n;
-                        for (int k = 0; k < refine_substeps; ++k) {
-                            const double va = v, wa = w;
-                            const double Ia = es + ns + D;
-                            const double es1 = es * c.Pex_s, ns1 = ns * c.Pin_s;
-                            const double Ib = es1 + ns1 + D;
-                            rk4(c, v, w, Ia, es * c.Pex_s_half + ns * c.Pin_s_half + D, Ib, c.hs);
-                            es = es1;
-                            ns = ns1;
-                            if (spiked || v < c.V_spike) continue;
-                            spiked = true;
-                            const double tc = crossing_time(c, va, wa, Ia, v);
-                            w = wa + (w - wa) * (tc / c.hs) + c.b;
-                            v = c.V_reset;
-                            const double left = c.hs - tc;
-                            if (c.ref_steps > 0) {
-                                // Clamped for the rest of this step, then for ref_steps steps.
-                                w = clamped_w(c, w, left + (refine_substeps - 1 - k) * c.hs + (c.n_base - 1 - j) * c.h);
-                                clamped = true;
-                                break;
-                            }
-                            if (left > 0.0) rk4(c, v, w, Ib, Ib, Ib, left);
-                        }
-                    }
-                    e *= c.Pex;
-                    n *= c.Pin;
-                }
-                if (spiked) r[i] = c.ref_steps;
+                spiked = c.m.integrate<adex_current_synapses>(c.syn, v, w, {e0, n0}, c.m.I_e + I[i]);
+                if (spiked) r[i] = c.m.ref_steps;
             }
             V[i] = v;
             W[i] = w;
