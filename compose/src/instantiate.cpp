@@ -20,6 +20,7 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
     cfg.dt_ms = d.run.dt_ms;
     cfg.seed = o.seed.value_or(d.run.seed);
     cfg.threads = o.threads.value_or(d.run.threads);
+    cfg.adaptive_threads = o.adaptive_threads.value_or(true);
     std::unique_ptr<sim::network> net;
     try {
         net = std::make_unique<sim::network>(cfg);

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 #include <limits>
 #include <numeric>
-#include <tbb/info.h>
 
 namespace lamina::sim {
 
@@ -170,10 +169,9 @@ void network::build() {
     for (std::size_t q = 0; q < npop; ++q)
         populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q));
 
-    if (threads_ > tbb::info::default_concurrency())
-        I.allow_threads =
-            std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads_);
-    I.arena = std::make_unique<tbb::task_arena>(threads_);
+    // As many threads as shards, but never more than cores (see thread_team.hpp).
+    I.team = std::make_unique<thread_team>(threads_);
+    I.width = width_chooser(I.team->size());
     auto parallel_shards = [&](auto&& body) { I.parallel_shards(S, body); };
 
     // Connectivity: each shard builds the rows of its own targets.

@@ -10,10 +10,10 @@
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/recorders.hpp"
 
+#include "lamina/sim/thread_team.hpp"
+#include "lamina/sim/width_chooser.hpp"
+
 #include <memory>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 namespace lamina::sim::detail {
 
@@ -251,19 +251,18 @@ struct network_state {
 
     std::int64_t flush_interval = 1;
     std::int64_t next_flush = 0;
-    std::unique_ptr<tbb::task_arena> arena;
-    // Lets an arena use more threads than cores when asked to (results never depend on it).
-    std::unique_ptr<tbb::global_control> allow_threads;
+    // The network's threads (made at build) and the choice of how many of them run a window.
+    std::unique_ptr<thread_team> team;
+    width_chooser width;
 
+    // Runs body(s) for every shard on all of the team's threads (build, flushes, live control).
     template <class Body>
     void parallel_shards(std::size_t shards, Body&& body) {
-        if (shards == 1) {
-            body(std::size_t{0});
+        if (shards == 1 || !team) {
+            for (std::size_t s = 0; s < shards; ++s) body(s);
             return;
         }
-        arena->execute([&] {
-            tbb::parallel_for(std::size_t{0}, shards, [&](std::size_t s) { body(s); }, tbb::static_partitioner());
-        });
+        team->run(shards, team->size(), body);
     }
 };
 

@@ -5,6 +5,7 @@
 // results of one run.
 #include "event_update.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -20,6 +21,17 @@ void network::flush_plasticity() {
             if (P.rule && P.rule->deferred_post()) P.rule->flush(s, step_);
     });
     I.next_flush = step_ + I.flush_interval;
+}
+
+network::thread_usage network::thread_statistics() const noexcept {
+    const auto& I = *state_;
+    thread_usage u;
+    if (!I.team) return u;
+    u.team_threads = I.team->size();
+    u.windows_on_all = I.width.wide_windows();
+    u.windows_on_one = I.width.narrow_windows();
+    u.switches = I.width.switches();
+    return u;
 }
 
 void network::run(double duration_ms) {
@@ -41,6 +53,10 @@ void network::run_steps(std::int64_t steps) {
     if (I.next_flush == 0) I.next_flush = I.flush_interval;
     detail::begin_run(e, step_);
 
+    // Each window runs on as many of the team's threads as the width chooser says, which learns
+    // from the wall time of whole windows (the serial exchange and recording included).
+    using clock = std::chrono::steady_clock;
+    auto last = clock::now();
     while (step_ < end) {
         if (stop_requested_) {
             stopped_early_ = true;
@@ -48,17 +64,26 @@ void network::run_steps(std::int64_t steps) {
         }
         const std::int64_t t0 = step_;
         const std::int64_t W = std::min(I.window - t0 % I.window, end - t0);
+        const int width = config_.adaptive_threads ? I.width.next() : I.team->size();
         I.recorders.begin_window(t0, W);
-        I.parallel_shards(shards_, [&](std::size_t s) {
+        auto phases = [&](std::size_t s) {
             I.scratch[s].events = detail::deliver_window(e, s);
             detail::update_window(e, s, t0, W);
-        });
+        };
+        if (shards_ == 1) phases(0);
+        else I.team->run(shards_, width, phases);
         for (auto& sc : I.scratch) synaptic_events_ += sc.events;
         detail::exchange_window(e, t0, W, spike_counts_);
         step_ += W;
         for (auto& p : populations_) (p->event_driven() ? p->steps_event_driven : p->steps_clock_driven) += W;
         detail::choose_update_modes(e, step_, spike_counts_);
         detail::record_window(e, *this, sink_, step_, config_.recording_memory_limit, [this] { flush_plasticity(); });
+        const auto now = clock::now();
+        if (config_.adaptive_threads)
+            I.width.record(width, std::chrono::duration_cast<std::chrono::nanoseconds>(now - last).count(), W);
+        else
+            I.width.count(width);
+        last = now;
     }
     detail::end_run(e, step_ - 1);
     flush_plasticity();

@@ -40,6 +40,7 @@ struct fixture_options {
     std::string short_term = "";
     int threads = 1;
     std::uint64_t seed = 7;
+    bool adaptive_threads = true;
 };
 
 // Input weight per model so that every model fires at a few to a few tens of Hz.
@@ -60,6 +61,7 @@ inline std::unique_ptr<sim::network> make_fixture(const fixture_options& o) {
     sim::run_config cfg;
     cfg.threads = o.threads;
     cfg.seed = o.seed;
+    cfg.adaptive_threads = o.adaptive_threads;
     auto net = std::make_unique<sim::network>(cfg);
     net->add_population(models_registry().create(o.model, "E", 300));
     net->add_population(models_registry().create(o.model, "I", 80));

@@ -60,6 +60,32 @@ TEST_CASE("chained runs give bitwise the spikes, state, weights and signals of o
     }
 }
 
+TEST_CASE("windows run on one thread or on all give bitwise the same run", "[engine][threads]") {
+    // With the width chooser on, a 2-thread run probes one thread early and goes on with whichever
+    // measured cheaper, so its windows ran at both widths; every window on both threads, and one
+    // thread throughout, must give the same bits.
+    fixture_options o;
+    o.threads = 1;
+    auto one = make_fixture(o);
+    one->run(200.0);
+    o.threads = 2;
+    auto adaptive = make_fixture(o);
+    adaptive->run(200.0);
+    o.adaptive_threads = false;
+    auto all = make_fixture(o);
+    all->run(200.0);
+    const auto a = collect(*one);
+    require_identical(a, collect(*adaptive));
+    require_identical(a, collect(*all));
+    const auto u = adaptive->thread_statistics();
+    CHECK(u.windows_on_one + u.windows_on_all == std::uint64_t(200.0 / 0.1 / 10));  // 1 ms windows
+    if (u.team_threads == 2) {
+        CHECK(u.windows_on_one > 0);
+        CHECK(u.windows_on_all > 0);
+        CHECK(all->thread_statistics().windows_on_one == 0);
+    }
+}
+
 TEST_CASE("a checkpoint continues every neuron model bitwise, on another thread count", "[engine][checkpoint]") {
     for (const auto& model : all_models) {
         DYNAMIC_SECTION(model) {

@@ -26,6 +26,7 @@ struct run_overrides {
     std::optional<std::uint64_t> seed;
     std::optional<double> duration_ms;
     std::optional<std::string> output;
+    std::optional<bool> adaptive_threads;  // sim::run_config::adaptive_threads (measurements)
 };
 
 // The lead field of the model's [eeg] table (sources in column order), if it has one.

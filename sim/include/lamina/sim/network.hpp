@@ -40,6 +40,9 @@ struct run_config {
     double dt_ms = 0.1;
     std::uint64_t seed = 1;
     int threads = 0;  // 0: all cores
+    // Threads are a maximum: a window runs on one thread when that measures faster (small
+    // networks, a loaded machine). false: every window uses all of them (for measurements).
+    bool adaptive_threads = true;
     // In-memory recording budget, summed over recorders; beyond it recording stops and
     // `recording_truncated()` says so. Irrelevant for recorders with a sink.
     std::size_t recording_memory_limit = std::size_t(2) << 30;
@@ -130,6 +133,13 @@ public:
     double current_time_ms() const noexcept { return double(step_) * config_.dt_ms; }
     int threads() const noexcept { return threads_; }
     std::size_t shard_count() const noexcept { return shards_; }
+    // How the windows ran so far: the team's threads (at most the cores), and how many windows ran
+    // on all of them and on one (see run_config::adaptive_threads). Zero before build.
+    struct thread_usage {
+        int team_threads = 0;
+        std::uint64_t windows_on_all = 0, windows_on_one = 0, switches = 0;
+    };
+    thread_usage thread_statistics() const noexcept;
 
     // Live control: between runs ---------------------------------------------------------------
     // Everything here takes effect from the current step on. What the built structure fixes

@@ -1,0 +1,196 @@
+// The thread team runs every task of a region exactly once, on as many threads as asked and never
+// more than cores, survives workers falling asleep between regions, and hands a task's exception
+// to the caller. The width chooser settles on the cheaper width, follows a change of cost, and
+// bounds what probing a pathological width costs.
+#include "lamina/sim/thread_team.hpp"
+#include "lamina/sim/width_chooser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using lamina::sim::thread_team;
+using lamina::sim::usable_cores;
+using lamina::sim::width_chooser;
+
+TEST_CASE("a thread team runs every task of a region exactly once, at every width", "[thread_team]") {
+    thread_team team(4);
+    REQUIRE(team.size() == std::min(4, usable_cores()));
+    for (std::size_t tasks = 0; tasks <= 9; ++tasks)
+        for (int width = 0; width <= 5; ++width) {
+            std::vector<std::atomic<int>> hits(tasks);
+            team.run(tasks, width, [&](std::size_t t) { hits[t].fetch_add(1); });
+            for (std::size_t t = 0; t < tasks; ++t) CHECK(hits[t].load() == 1);
+        }
+}
+
+TEST_CASE("a thread team never has more threads than cores", "[thread_team]") {
+    thread_team team(1024);
+    CHECK(team.size() == usable_cores());
+    thread_team one(1);
+    CHECK(one.size() == 1);
+    thread_team none(0);
+    CHECK(none.size() == 1);
+}
+
+TEST_CASE("a region at full width runs its tasks on distinct threads", "[thread_team]") {
+    thread_team team(2);
+    if (team.size() < 2) SUCCEED("one core: nothing to check");
+    else {
+        std::mutex m;
+        std::set<std::thread::id> ids;
+        // The caller's task lasts long enough for the worker to take its share (a worker that has
+        // not started when the caller is done loses its share to the caller).
+        for (int attempt = 0; attempt < 20 && ids.size() < 2; ++attempt) {
+            ids.clear();
+            team.run(2, 2, [&](std::size_t t) {
+                if (t == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                std::lock_guard lock(m);
+                ids.insert(std::this_thread::get_id());
+            });
+        }
+        CHECK(ids.size() == 2);
+        CHECK(ids.count(std::this_thread::get_id()) == 1);  // the caller takes part
+        ids.clear();
+        team.run(2, 1, [&](std::size_t) {
+            std::lock_guard lock(m);
+            ids.insert(std::this_thread::get_id());
+        });
+        CHECK(ids == std::set<std::thread::id>{std::this_thread::get_id()});
+    }
+}
+
+TEST_CASE("a thread team completes many short regions, with workers asleep in between", "[thread_team]") {
+    thread_team team(2);
+    std::atomic<std::uint64_t> sum{0};
+    std::uint64_t expected = 0;
+    for (int r = 0; r < 2000; ++r) {
+        team.run(2, 2, [&](std::size_t t) { sum.fetch_add(t + 1, std::memory_order_relaxed); });
+        expected += 3;
+        // Pauses longer than any spin budget send the workers to sleep; the next region must wake them.
+        if (r % 200 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    CHECK(sum.load() == expected);
+    if (team.size() > 1) {
+        const auto c = team.statistics();
+        CHECK(c.regions == 2000);
+        CHECK(c.worker_sleeps >= 5);  // it did fall asleep and was woken
+        INFO("shares withdrawn from a worker that had not started: " << c.withdrawn);
+        CHECK(team.spin_budget_ns() >= thread_team::min_spin_ns);
+        CHECK(team.spin_budget_ns() <= thread_team::max_spin_ns);
+    }
+}
+
+TEST_CASE("an exception in a task reaches the caller and the team stays usable", "[thread_team]") {
+    thread_team team(2);
+    for (std::size_t bad : {0u, 1u}) {
+        std::atomic<int> ran{0};
+        CHECK_THROWS_WITH(team.run(2, 2,
+                                   [&](std::size_t t) {
+                                       ran.fetch_add(1);
+                                       if (t == bad) throw std::runtime_error("task failed");
+                                   }),
+                          "task failed");
+        CHECK(ran.load() == 2);  // the other task still ran
+        std::atomic<int> after{0};
+        team.run(2, 2, [&](std::size_t) { after.fetch_add(1); });
+        CHECK(after.load() == 2);
+    }
+}
+
+TEST_CASE("two teams in one process share the cores without losing regions", "[thread_team]") {
+    thread_team a(2), b(2);
+    std::atomic<std::uint64_t> na{0}, nb{0};
+    std::thread other([&] {
+        for (int r = 0; r < 500; ++r) b.run(2, 2, [&](std::size_t) { nb.fetch_add(1); });
+    });
+    for (int r = 0; r < 500; ++r) a.run(2, 2, [&](std::size_t) { na.fetch_add(1); });
+    other.join();
+    CHECK(na.load() == 1000);
+    CHECK(nb.load() == 1000);
+}
+
+namespace {
+
+// Drives a chooser with a cost model (ns per step of width 1 and of the widest width, as a function
+// of the window index) for `windows` one-step windows; returns the total cost.
+template <class Cost>
+double drive(width_chooser& c, int windows, Cost&& cost) {
+    double total = 0.0;
+    for (int k = 0; k < windows; ++k) {
+        const int w = c.next();
+        const double ns = cost(k, w);
+        total += ns;
+        c.record(w, static_cast<std::int64_t>(ns), 1);
+    }
+    return total;
+}
+
+} // namespace
+
+TEST_CASE("the width chooser settles on the cheaper width and probes the other rarely", "[thread_team][width]") {
+    SECTION("two threads cheaper (W3-like)") {
+        width_chooser c(2);
+        const double total = drive(c, 100000, [](int, int w) { return w == 2 ? 2000.0 : 3400.0; });
+        CHECK(c.current() == 2);
+        CHECK(double(c.narrow_windows()) < 0.02 * 100000);
+        CHECK(total < 1.01 * 2000.0 * 100000);
+    }
+    SECTION("one thread cheaper (a small network)") {
+        width_chooser c(2);
+        const double total = drive(c, 100000, [](int, int w) { return w == 2 ? 4000.0 : 3000.0; });
+        CHECK(c.current() == 1);
+        CHECK(double(c.wide_windows()) < 0.02 * 100000);
+        CHECK(total < 1.01 * 3000.0 * 100000);
+    }
+    SECTION("a pathological width (a loaded core: 100x) costs little to probe") {
+        width_chooser c(2);
+        const double total = drive(c, 200000, [](int, int w) { return w == 2 ? 300000.0 : 3000.0; });
+        CHECK(c.current() == 1);
+        CHECK(total < 1.05 * 3000.0 * 200000);
+    }
+}
+
+TEST_CASE("the width chooser follows a change of load", "[thread_team][width]") {
+    width_chooser c(2);
+    // Two threads pay off, then a competing process makes them 20x costlier, then it leaves.
+    auto cost = [](int k, int w) {
+        const bool loaded = k >= 50000 && k < 100000;
+        if (w == 1) return 3000.0;
+        return loaded ? 40000.0 : 2000.0;
+    };
+    drive(c, 50000, cost);
+    CHECK(c.current() == 2);
+    width_chooser copy = c;
+    double loaded_total = 0.0;
+    for (int k = 50000; k < 100000; ++k) {
+        const int w = c.next();
+        const double ns = cost(k, w);
+        loaded_total += ns;
+        c.record(w, static_cast<std::int64_t>(ns), 1);
+    }
+    CHECK(c.current() == 1);
+    CHECK(loaded_total < 1.1 * 3000.0 * 50000);
+    // Back to quiet: two threads again within the longest probe period.
+    for (int k = 100000; k < 300000; ++k) {
+        const int w = c.next();
+        c.record(w, static_cast<std::int64_t>(cost(k, w)), 1);
+    }
+    CHECK(c.current() == 2);
+    CHECK(copy.switches() <= 1);
+}
+
+TEST_CASE("a width chooser of one thread always says one", "[thread_team][width]") {
+    width_chooser c(1);
+    for (int k = 0; k < 1000; ++k) {
+        REQUIRE(c.next() == 1);
+        c.record(1, 1000, 1);
+    }
+    CHECK(c.narrow_windows() == 1000);
+}
