@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-cd build && ctest --output-on-failure -LE long -j 1
+cd build && ctest --output-on-failure -LE "long|validation" -j 1
