@@ -339,3 +339,34 @@ TEST_CASE("live writes of V_m, currents and I_e act in both lif_psc_exp modes al
     };
     check_same_spikes_close_states(go(update_mode::clock), go(update_mode::event));
 }
+
+TEST_CASE("auto mode runs a quiet lif_psc_exp population event-driven with the clock mode's spikes",
+          "[event][lif_exp][auto]") {
+    auto build = [](sim::network& net, update_mode mode) {
+        lif_psc_exp::parameters p;
+        auto& pop = net.add_population<lif_psc_exp>("quiet", 2000, p);
+        pop.requested_update = mode;
+        sim::poisson_input_spec drive;
+        drive.name = "drive";
+        drive.target = "quiet";
+        drive.rate_hz = 20.0;
+        drive.weight = 1000.0;  // 8 mV of charge: a few coincident inputs fire a neuron
+        drive.draw_in_blocks = true;
+        net.add_poisson_input(drive);
+        net.connect({"", "quiet", "quiet", sim::connection_rule::fixed_indegree(20), sim::distribution::constant(60.0),
+                     sim::distribution::constant(1.0), "excitatory"});
+        net.record_spikes({"s", "quiet"});
+    };
+    sim::run_config cfg;
+    cfg.threads = 1;
+    sim::network a(cfg), c(cfg);
+    build(a, update_mode::automatic);
+    build(c, update_mode::clock);
+    a.run(500.0);
+    c.run(500.0);
+    CHECK(a.population_at(0).event_driven());
+    CHECK(a.population_at(0).steps_clock_driven == 0);
+    const auto ca = collect(a), cc = collect(c);
+    CHECK(ca.times.size() > 100);
+    check_same_spikes_close_states(cc, ca);
+}
