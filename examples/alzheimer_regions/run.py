@@ -42,6 +42,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 G_E = 2.0
+DRIVE_HZ = 8000.0  # Poisson drive per neuron (--drive-rate)
 NAMES = {6.5: "HC", 3.5: "MCI", 2.5: "AD"}
 METRICS = ["slowing_ratio", "theta_alpha_ratio", "peak_hz", "exponent"]
 
@@ -126,7 +127,7 @@ def model_text(fc, ratio, duration, seed, threads):
     for r in range(n):
         for pop in ("E", "I"):
             out += ["[[stimuli]]", 'type = "poisson"', f'name = "drive_{pop}{r}"', f'target = "{pop}{r}"',
-                    "rate = 8000.0", f"weight = {G_E}", 'port = "excitatory"', ""]
+                    f"rate = {DRIVE_HZ}", f"weight = {G_E}", 'port = "excitatory"', ""]
     for r in range(n):
         out += ["[[proxies]]", f'name = "cur{r:02d}"', 'type = "conductance_current"', f'population = "E{r}"', ""]
         out += ["[[proxies]]", f'name = "vm{r:02d}"', 'type = "mean_v"', f'population = "E{r}"', ""]
@@ -167,11 +168,15 @@ def main(argv):
     ap.add_argument("--ratios", type=float, nargs="+", default=[6.5, 2.5])
     ap.add_argument("--topologies", nargs="+", default=["fc", "shuffled", "none"], choices=["fc", "shuffled", "none"])
     ap.add_argument("--duration", type=float, default=6000.0)
+    ap.add_argument("--drive-rate", type=float, default=8000.0,
+                    help="Poisson drive per neuron, Hz (the study's 8 kHz; lower values probe a fluctuation-driven regime)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--regions", type=int, nargs="+", default=[0, 4, 9, 14, 17],
                     help="regions whose proxies are analysed (default: Fp1, Fz, Cz, Pz, O1; region 0 is the study's)")
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "results/alzheimer_regions"))
     a = ap.parse_args(argv[1:])
+    global DRIVE_HZ
+    DRIVE_HZ = a.drive_rate
     if not shutil.which(a.lamina) and not os.access(a.lamina, os.X_OK):
         sys.exit(f"error: no lamina at {a.lamina} (build first or pass --lamina)")
     fc = load_fc(a.fc)
