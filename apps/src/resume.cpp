@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace lamina::app {
 
@@ -22,23 +23,43 @@ struct resume_options {
 };
 
 int command_resume(const resume_options& r) {
-    if (distributed::active()) {
-        if (distributed::rank() == 0)
-            std::fprintf(stderr, "error: %s: lamina resume runs in one process (checkpoints of runs on several MPI "
-                                 "ranks are not supported yet)\n", r.checkpoint.c_str());
-        return exit_bad_input;
+    // A distributed resume: every rank restores the same file (at the same path on every node)
+    // and keeps its own part; the checkpoint may come from any number of ranks.
+    // Every rank reads the header first and they agree on it, so a file one rank cannot read
+    // stops all of them before the build's collectives.
+    {
+        std::string failure;
+        try {
+            (void)sim::read_checkpoint_header(r.checkpoint);
+        } catch (const sim::checkpoint_error& e) {
+            failure = e.what();
+        }
+        if (distributed::any_failed(!failure.empty())) {
+            // Rank 0 reports; another rank only when rank 0 could read the file.
+            std::vector<char> root_failed{static_cast<char>(!failure.empty())};
+            if (auto c = distributed::communicator()) c->broadcast(root_failed);
+            if (distributed::rank() == 0 && !failure.empty())
+                std::fprintf(stderr, "error: %s\n", failure.c_str());
+            else if (!failure.empty() && !root_failed[0])
+                std::fprintf(stderr, "error (rank %d): %s\n", distributed::rank(), failure.c_str());
+            return exit_bad_input;
+        }
     }
     compose::restored_network restored;
     try {
-        restored = compose::restore_checkpoint(r.checkpoint, r.run.threads, add_default_recorders);
+        restored = compose::restore_checkpoint(r.checkpoint, r.run.threads, add_default_recorders,
+                                               compose::builtin_registries(), distributed::communicator());
     } catch (const sim::checkpoint_error& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
+        // Every rank of a distributed run throws (load_checkpoint agrees on failures): rank 0 reports.
+        if (distributed::rank() == 0) std::fprintf(stderr, "error: %s\n", e.what());
         return exit_bad_input;
     } catch (const compose::model_file_error& e) {
+        if (distributed::rank() != 0) return exit_bad_input;
         std::fprintf(stderr, "error: %s: the model description inside the checkpoint no longer reads:\n",
                      r.checkpoint.c_str());
         return report(e);
     } catch (const sim::capacity_error& e) {
+        if (distributed::active()) distributed::abort_all(r.checkpoint + ": " + e.what(), exit_bad_input);
         std::fprintf(stderr, "error: %s: %s\n", r.checkpoint.c_str(), e.what());
         return exit_bad_input;
     }
@@ -47,6 +68,7 @@ int command_resume(const resume_options& r) {
     // Without --duration: the rest of the model file's duration.
     const double duration_ms = r.run.duration.value_or(d.run.duration_ms - now_ms);
     if (!(duration_ms > 0.0)) {
+        if (distributed::rank() != 0) return exit_bad_input;
         std::fprintf(stderr,
                      "error: %s: the checkpoint is at %.3f ms, at or past the model's duration (%.3f ms); give "
                      "--duration for how much longer to run\n",
@@ -58,7 +80,7 @@ int command_resume(const resume_options& r) {
         const auto stem = std::filesystem::path(d.path.empty() ? r.checkpoint : d.path).stem().string();
         output = stem + "_resumed.h5";
     }
-    if (!r.run.quiet)
+    if (!r.run.quiet && distributed::rank() == 0)
         std::fprintf(stderr, "lamina: resuming %s at %.3f ms for %.3f ms\n", r.checkpoint.c_str(), now_ms, duration_ms);
     return run_network(d, *restored.network, r.run, duration_ms, output);
 }

@@ -24,16 +24,22 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace lamina::app {
 
 namespace {
 
+// CPU seconds of this process so far (user + system, every thread).
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 std::atomic<sim::network*> running_network{nullptr};
 
-constexpr const char* checkpoint_refusal =
-    "checkpoints are written by runs in one process; a run on several MPI ranks cannot write them yet";
 volatile std::sig_atomic_t interrupted = 0;
 
 extern "C" void on_sigint(int) {
@@ -178,8 +184,6 @@ int command_run(const model_options& o) {
         net = compose::instantiate(d, overrides_of(o));
         if (auto c = distributed::communicator()) net->set_communicator(std::move(c));
         net->validate();
-        if (distributed::active() && !o.checkpoint.empty())
-            throw sim::capacity_error(std::string("--checkpoint: ") + checkpoint_refusal);
     } catch (const compose::model_file_error& e) {
         // Every rank reads the same file and finds the same problems: rank 0 reports them.
         distributed::any_failed(true);
@@ -219,6 +223,7 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
     }
     try {
         net.build();
+        const double build_cpu_s = process_cpu_seconds();
         std::map<std::string, std::string> recorder_populations;
         for (const auto& r : d.spike_recorders) recorder_populations[r.name] = r.population;
         for (const auto& r : d.state_recorders) recorder_populations[r.name] = r.population;
@@ -256,6 +261,7 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
         const std::int64_t every = o.checkpoint_every ? std::max<std::int64_t>(1, std::llround(*o.checkpoint_every / d.run.dt_ms)) : 0;
         std::int64_t next_checkpoint = every ? (net.current_step() / every + 1) * every : end;
         const auto t0 = std::chrono::steady_clock::now();
+        const double sim_cpu_start = process_cpu_seconds();
         double checkpoint_s = 0.0;
         std::size_t checkpoints = 0;
         auto save = [&] {
@@ -289,7 +295,10 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
         const bool was_interrupted = interrupted != 0 || done < end;
         if (was_interrupted && !o.quiet) std::fprintf(stderr, "\nlamina: interrupted; writing what was recorded\n");
 
+        const double sim_cpu_s = process_cpu_seconds() - sim_cpu_start;
         const auto rank_peaks = distributed::gather(double(sim::peak_resident_bytes()) / (1024.0 * 1024.0));
+        const auto rank_build_cpu = distributed::gather(build_cpu_s);
+        const auto rank_sim_cpu = distributed::gather(sim_cpu_s);
         if (!root) return was_interrupted ? exit_interrupted : 0;
         writer->set_run_metadata(net);
         writer->set_metadata(sim::result_file_writer::key_model, d.text);
@@ -305,6 +314,8 @@ int run_network(const compose::model_description& d, sim::network& net, const mo
             summary.ranks = net.ranks();
             summary.rank_peak_rss_mb = rank_peaks;
         }
+        summary.rank_build_cpu_s = rank_build_cpu;
+        summary.rank_sim_cpu_s = rank_sim_cpu;
         summary.resumed_from_s = double(start) * d.run.dt_ms * 1e-3;
         summary.model_time_s -= summary.resumed_from_s;
         if (!o.checkpoint.empty()) {

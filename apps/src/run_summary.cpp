@@ -79,6 +79,17 @@ std::string to_json(const run_summary& s) {
                        json_number(s.sim_s), json_number(s.real_time_factor()), s.threads, s.seed,
                        json_number(s.peak_rss_mb), json_number(s.bytes_per_synapse), json_string(s.output),
                        s.interrupted ? "true" : "false", pops)
+        .insert(1, s.rank_sim_cpu_s.empty() ? std::string() : [&] {
+            double build = 0.0, sim = 0.0;
+            std::string per_rank;
+            for (double c : s.rank_build_cpu_s) build += c;
+            for (double c : s.rank_sim_cpu_s) {
+                sim += c;
+                per_rank += (per_rank.empty() ? "" : ", ") + json_number(c);
+            }
+            return fmt::format("\"build_cpu_s\": {}, \"sim_cpu_s\": {}, {}", json_number(build), json_number(sim),
+                               s.ranks > 1 ? fmt::format("\"sim_cpu_s_per_rank\": [{}], ", per_rank) : std::string());
+        }())
         .insert(1, s.ranks <= 1 ? std::string() : [&] {
             std::string peaks;
             for (double m : s.rank_peak_rss_mb) peaks += (peaks.empty() ? "" : ", ") + json_number(m);
@@ -101,6 +112,13 @@ std::string to_text(const run_summary& s) {
                      "(wall s per model s), peak memory {:.1f} MB\n",
                      s.model_time_s, s.interrupted ? " (INTERRUPTED)" : "", s.build_s, s.sim_s, s.real_time_factor(),
                      s.peak_rss_mb);
+    if (!s.rank_sim_cpu_s.empty()) {
+        double build = 0.0, sim = 0.0;
+        for (double c : s.rank_build_cpu_s) build += c;
+        for (double c : s.rank_sim_cpu_s) sim += c;
+        t += fmt::format("CPU time: build {:.2f} s, simulation {:.2f} s{}\n", build, sim,
+                         s.ranks > 1 ? " (all ranks)" : "");
+    }
     if (s.ranks > 1) {
         std::string peaks;
         for (double m : s.rank_peak_rss_mb) peaks += fmt::format("{}{:.1f}", peaks.empty() ? "" : ", ", m);

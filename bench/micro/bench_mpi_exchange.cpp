@@ -105,6 +105,42 @@ void BM_exchange_alltoallv(benchmark::State& state) {
 }
 BENCHMARK(BM_exchange_alltoallv)->Apply(args);
 
+// An all-to-all that sends each rank only the spikes its targets need: `percent` of this rank's
+// list to every other rank (its own spikes stay), the case of networks where a rank's neurons
+// receive from a fraction of the sources (spatially local or area-structured connectivity over
+// many ranks). The bytes, not which spikes, set the cost, so the first `percent` of the list
+// stands for the needed ones. Measures when the all-to-all pays against the allgather above.
+void BM_exchange_alltoallv_needed(benchmark::State& state) {
+    int rank = 0, ranks = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    const auto mine = make_window(static_cast<std::size_t>(state.range(0)), 37.5, 1.5, rank, ranks);
+    const double fraction = double(state.range(1)) / 100.0;
+    std::vector<std::uint32_t> send, receive;
+    std::vector<int> send_counts(ranks), send_displ(ranks, 0), counts(ranks), displ(ranks);
+    for (auto _ : state) {
+        lamina::mpi::encode_window(mine, send);
+        for (int r = 0; r < ranks; ++r)
+            send_counts[r] = r == rank ? 0 : static_cast<int>(double(send.size()) * fraction);
+        MPI_Alltoall(send_counts.data(), 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+        int total = 0;
+        for (int r = 0; r < ranks; ++r) {
+            displ[r] = total;
+            total += counts[r];
+        }
+        receive.resize(static_cast<std::size_t>(total) + 1);
+        MPI_Alltoallv(send.data(), send_counts.data(), send_displ.data(), MPI_UINT32_T, receive.data(), counts.data(),
+                      displ.data(), MPI_UINT32_T, MPI_COMM_WORLD);
+        benchmark::DoNotOptimize(receive.data());
+    }
+    state.counters["ranks"] = ranks;
+    state.counters["percent_needed"] = double(state.range(1));
+}
+BENCHMARK(BM_exchange_alltoallv_needed)
+    ->ArgsProduct({{12500, 800000}, {100, 50, 10}})
+    ->Iterations(2000)
+    ->Unit(benchmark::kMicrosecond);
+
 } // namespace
 
 int main(int argc, char** argv) {

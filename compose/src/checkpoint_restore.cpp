@@ -1,9 +1,11 @@
 #include "lamina/compose/checkpoint_restore.hpp"
+#include "lamina/sim/communicator.hpp"
 
 namespace lamina::compose {
 
 restored_network restore_checkpoint(const std::string& path, std::optional<int> threads,
-                                    const std::function<void(model_description&)>& adjust, const registries& r) {
+                                    const std::function<void(model_description&)>& adjust, const registries& r,
+                                    std::shared_ptr<sim::communicator> comm) {
     restored_network out;
     out.header = sim::read_checkpoint_header(path);
     if (out.header.description.empty())
@@ -17,6 +19,7 @@ restored_network restore_checkpoint(const std::string& path, std::optional<int> 
     o.threads = threads;
     o.seed = out.header.seed;
     out.network = instantiate(out.description, o, r);
+    if (comm) out.network->set_communicator(std::move(comm));
     out.network->load_checkpoint(path);
     return out;
 }

@@ -97,30 +97,71 @@ void mpi_communicator::sum(std::span<std::uint64_t> values) {
           "MPI_Allreduce (sum)");
 }
 
+namespace {
+
+// Bytes per rank and round of the gathers: MPI counts and displacements are ints, so a gather of
+// more than 2 GiB in all (a checkpoint of a large plastic network) goes in rounds.
+std::size_t round_bytes(int ranks) {
+    return std::max<std::size_t>(1, std::min<std::size_t>(std::size_t(1) << 30, std::size_t(INT32_MAX) / std::size_t(ranks)));
+}
+
+} // namespace
+
 std::vector<std::vector<char>> mpi_communicator::gather(std::span<const char> mine) {
+    return gather_rounds(mine, false);
+}
+
+std::vector<std::vector<char>> mpi_communicator::all_gather(std::span<const char> mine) {
+    return gather_rounds(mine, true);
+}
+
+std::vector<std::vector<char>> mpi_communicator::gather_rounds(std::span<const char> mine, bool everywhere) {
     const long long n = static_cast<long long>(mine.size());
     std::vector<long long> sizes(static_cast<std::size_t>(size_));
-    check(MPI_Gather(&n, 1, MPI_LONG_LONG, sizes.data(), 1, MPI_LONG_LONG, 0, comm_), "MPI_Gather (sizes)");
+    check(MPI_Allgather(&n, 1, MPI_LONG_LONG, sizes.data(), 1, MPI_LONG_LONG, comm_), "MPI_Allgather (sizes)");
+    const bool receives = everywhere || rank_ == 0;
     std::vector<std::vector<char>> out;
+    if (receives)
+        for (int r = 0; r < size_; ++r) out.emplace_back(static_cast<std::size_t>(sizes[r]));
+    const std::size_t chunk = round_bytes(size_);
+    const long long largest = *std::max_element(sizes.begin(), sizes.end());
+    const std::size_t rounds = std::max<std::size_t>(1, (static_cast<std::size_t>(largest) + chunk - 1) / chunk);
     std::vector<char> all;
-    if (rank_ == 0) {
-        long long total = 0;
+    for (std::size_t k = 0; k < rounds; ++k) {
+        const std::size_t from = k * chunk;
+        auto part = [&](long long size) {
+            return static_cast<int>(std::min<std::size_t>(chunk, static_cast<std::size_t>(size) > from ? static_cast<std::size_t>(size) - from : 0));
+        };
+        std::size_t total = 0;
         for (int r = 0; r < size_; ++r) {
-            if (sizes[r] > INT32_MAX || total + sizes[r] > INT32_MAX)
-                throw std::runtime_error("a gather to rank 0 exceeds 2 GiB; record fewer neurons or less often");
-            counts_[r] = static_cast<int>(sizes[r]);
+            counts_[r] = part(sizes[r]);
             displacements_[r] = static_cast<int>(total);
-            total += sizes[r];
+            total += static_cast<std::size_t>(counts_[r]);
         }
-        all.resize(static_cast<std::size_t>(total));
+        if (receives) all.resize(total);
+        const int mine_now = part(n);
+        const char* send = mine.data() + std::min<std::size_t>(from, mine.size());
+        if (everywhere)
+            check(MPI_Allgatherv(send, mine_now, MPI_BYTE, all.data(), counts_.data(), displacements_.data(), MPI_BYTE, comm_),
+                  "MPI_Allgatherv");
+        else
+            check(MPI_Gatherv(send, mine_now, MPI_BYTE, all.data(), counts_.data(), displacements_.data(), MPI_BYTE, 0, comm_),
+                  "MPI_Gatherv");
+        if (receives)
+            for (int r = 0; r < size_; ++r)
+                std::copy_n(all.data() + displacements_[r], counts_[r], out[static_cast<std::size_t>(r)].data() + from);
     }
-    check(MPI_Gatherv(mine.data(), static_cast<int>(n), MPI_BYTE, all.data(), counts_.data(), displacements_.data(),
-                      MPI_BYTE, 0, comm_),
-          "MPI_Gatherv");
-    if (rank_ == 0)
-        for (int r = 0; r < size_; ++r)
-            out.emplace_back(all.begin() + displacements_[r], all.begin() + displacements_[r] + counts_[r]);
     return out;
+}
+
+void mpi_communicator::broadcast(std::vector<char>& bytes) {
+    long long n = static_cast<long long>(bytes.size());
+    check(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm_), "MPI_Bcast (size)");
+    bytes.resize(static_cast<std::size_t>(n));
+    const std::size_t chunk = std::size_t(1) << 30;
+    for (std::size_t from = 0; from < bytes.size(); from += chunk)
+        check(MPI_Bcast(bytes.data() + from, static_cast<int>(std::min(chunk, bytes.size() - from)), MPI_BYTE, 0, comm_),
+              "MPI_Bcast");
 }
 
 bool launched_by_mpi() {

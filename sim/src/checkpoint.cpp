@@ -1,7 +1,7 @@
 // Checkpoints: writing and reading the complete dynamic state of a network (checkpoint.hpp has the
 // layout). Written to a temporary name and renamed when complete, so that a crash while writing
 // leaves the previous checkpoint intact; read with every array's size checked against the network.
-#include "network_state.hpp"
+#include "checkpoint_state.hpp"
 
 #include "lamina/sim/checkpoint.hpp"
 #include "lamina/sim/hdf5_file.hpp"
@@ -24,9 +24,6 @@ constexpr const char* format_name = "lamina-checkpoint";
 
 } // namespace
 
-const char* const network::distributed_checkpoint_message =
-    "checkpoints are written and restored by runs in one process; a run on several MPI processes cannot "
-    "write or restore them yet";
 const char* const network::half_loaded_message =
     "a checkpoint load failed part-way and left this network incomplete; make the network again";
 
@@ -233,14 +230,17 @@ void read_devices(const hdf5::group& g, detail::device_set& D) {
 }
 
 // What identifies a network: populations (name, model, size) and projections (name, synapses).
+// Synapse counts are the whole network's (a distributed run's processes each hold a part).
 std::vector<std::string> fingerprint(const std::vector<std::unique_ptr<population>>& pops,
-                                     const std::vector<projection>& projections, std::size_t ring_slots) {
+                                     const std::vector<projection>& projections, const detail::network_state& I) {
     std::vector<std::string> out;
     for (const auto& p : pops) out.push_back(fmt::format("population {} {} {}", p->name(), p->model_name(), p->size()));
-    for (const auto& P : projections)
-        out.push_back(fmt::format("projection {} {} synapses{}", P.spec.name, P.synapse_count(),
+    for (std::size_t k = 0; k < projections.size(); ++k) {
+        const auto& P = projections[k];
+        out.push_back(fmt::format("projection {} {} synapses{}", P.spec.name, I.projection_synapses.at(k),
                                   P.spec.plasticity ? " plastic " + std::string(P.spec.plasticity->rule_name()) : ""));
-    out.push_back(fmt::format("ring slots {}", ring_slots));
+    }
+    out.push_back(fmt::format("ring slots {}", I.ring_slots));
     return out;
 }
 
@@ -277,107 +277,57 @@ checkpoint_header read_checkpoint_header(const std::string& path) {
 
 void network::save_checkpoint(const std::string& path) {
     if (load_failed_) throw error(path + ": " + half_loaded_message);
-    if (state_->comm->size() > 1) throw error(path + ": " + distributed_checkpoint_message);
     if (!built_) build();
     auto& I = *state_;
     // Deferred plastic updates are applied, so the spike histories are empty and the state of
     // every synapse is its own (no per-shard history needs storing).
     flush_plasticity();
-    namespace fs = std::filesystem;
-    const std::string tmp = path + fmt::format(".tmp{}", ::getpid());
-    try {
-        auto f = hdf5::file::create(tmp);
-        f.set_attribute("format", format_name);
-        f.set_attribute("format_version", std::int64_t{checkpoint_format_version});
-        f.set_attribute("lamina_version", LAMINA_VERSION_STRING);
-        f.set_attribute("step", std::int64_t{step_});
-        f.set_attribute("dt_ms", config_.dt_ms);
-        f.set_attribute("seed", static_cast<std::int64_t>(config_.seed));
-        f.set_attribute("threads", std::int64_t{threads_});
-        f.set_attribute("description", description_);
-        f.set_attribute("description_origin", description_origin_);
-        f.write("fingerprint", fingerprint(populations_, projections_, I.ring_slots));
-
-        auto pops = f.create_group("populations");
-        for (std::size_t q = 0; q < populations_.size(); ++q) {
-            state_block b;
-            populations_[q]->save_state(b);
-            const auto& st = I.isi[q];
-            b.i64["isi_last"] = st.last;
-            b.i64["isi_count"] = std::vector<std::int64_t>(st.count.begin(), st.count.end());
-            b.f64["isi_sum"] = st.sum;
-            b.f64["isi_sum_sq"] = st.sum_sq;
-            b.i64["spike_count"] = {static_cast<std::int64_t>(spike_counts_[q])};
-            write_block(pops.create_group(std::to_string(q)), b);
+    detail::engine eng{config_, populations_, projections_, I, shards_};
+    // Collective in a distributed run: the complete state arrives at rank 0, which writes it.
+    const auto blocks = detail::collect_checkpoint(eng, spike_counts_, synaptic_events_);
+    std::string failure;
+    if (I.comm->rank() == 0) {
+        namespace fs = std::filesystem;
+        const std::string tmp = path + fmt::format(".tmp{}", ::getpid());
+        try {
+            auto f = hdf5::file::create(tmp);
+            f.set_attribute("format", format_name);
+            f.set_attribute("format_version", std::int64_t{checkpoint_format_version});
+            f.set_attribute("lamina_version", LAMINA_VERSION_STRING);
+            f.set_attribute("step", std::int64_t{step_});
+            f.set_attribute("dt_ms", config_.dt_ms);
+            f.set_attribute("seed", static_cast<std::int64_t>(config_.seed));
+            f.set_attribute("threads", std::int64_t{threads_});
+            f.set_attribute("ranks", std::int64_t{I.comm->size()});
+            f.set_attribute("description", description_);
+            f.set_attribute("description_origin", description_origin_);
+            f.write("fingerprint", fingerprint(populations_, projections_, I));
+            auto pops = f.create_group("populations");
+            for (std::size_t q = 0; q < blocks.populations.size(); ++q)
+                write_block(pops.create_group(std::to_string(q)), blocks.populations[q]);
+            auto projs = f.create_group("projections");
+            for (std::size_t k = 0; k < blocks.projections.size(); ++k)
+                write_block(projs.create_group(std::to_string(k)), blocks.projections[k]);
+            write_devices(f.create_group("devices"), I.devices);
+            write_block(f.create_group("recorders"), blocks.recorders);
+            write_block(f.create_group("exchange"), blocks.exchange);
+            // Written last: a file without it was not finished.
+            f.set_attribute("complete", std::int64_t{1});
+            f.close();
+            fs::rename(tmp, path);
+        } catch (const std::exception& e) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            failure = path + ": cannot write the checkpoint: " + e.what();
         }
-        auto projs = f.create_group("projections");
-        for (std::size_t k = 0; k < projections_.size(); ++k) {
-            const auto& P = projections_[k];
-            state_block b;
-            b.i64["plasticity_enabled"] = {P.plasticity_enabled ? 1 : 0};
-            if (P.rule || P.weights_written) {
-                const auto order = detail::canonical_order(P, populations_[P.source]->size());
-                std::vector<float> w(order.total);
-                for (std::size_t s = 0; s < P.shards.size(); ++s)
-                    for (std::size_t x = 0; x < P.shards[s].size(); ++x)
-                        w[order.index[s][x]] = P.homogeneous_weight ? P.weight_value : P.shards[s].weight[x];
-                b.f32["weights"] = std::move(w);
-                if (P.rule) P.rule->save_state(b, order);
-            }
-            if (P.rule) {
-                // Plastic spikes in flight, by arrival slot: the union over shards (each shard
-                // queues only sources with synapses on its side), in canonical order.
-                std::vector<std::int64_t> sources, offsets{0};
-                for (std::size_t r = 0; r < I.ring_slots; ++r) {
-                    std::vector<std::uint32_t> all;
-                    for (std::size_t s = 0; s < shards_; ++s)
-                        all.insert(all.end(), I.pending[k][s][r].begin(), I.pending[k][s][r].end());
-                    std::sort(all.begin(), all.end());
-                    all.erase(std::unique(all.begin(), all.end()), all.end());
-                    sources.insert(sources.end(), all.begin(), all.end());
-                    offsets.push_back(static_cast<std::int64_t>(sources.size()));
-                }
-                b.i64["in_flight_sources"] = std::move(sources);
-                b.i64["in_flight_offsets"] = std::move(offsets);
-            }
-            write_block(projs.create_group(std::to_string(k)), b);
-        }
-        write_devices(f.create_group("devices"), I.devices);
-
-        auto recs = f.create_group("recorders");
-        {
-            state_block b;
-            for (std::size_t r = 0; r < I.recorders.rates.size(); ++r) {
-                const auto& R = I.recorders.rates[r];
-                b.i64[fmt::format("rate{}.next_bin", r)] = {R.next_bin};
-                b.i64[fmt::format("rate{}.counts", r)] = std::vector<std::int64_t>(R.counts.begin(), R.counts.end());
-            }
-            for (std::size_t r = 0; r < I.recorders.weights.size(); ++r)
-                b.i64[fmt::format("weights{}.next", r)] = {I.recorders.weights[r].next};
-            for (std::size_t r = 0; r < I.recorders.signals.size(); ++r)
-                for (std::size_t t = 0; t < I.recorders.signals[r].history.size(); ++t)
-                    b.f64[fmt::format("signal{}.term{}.history", r, t)] = I.recorders.signals[r].history[t];
-            write_block(std::move(recs), b);
-        }
-        {
-            state_block b;
-            b.i64["spike_neurons"] = std::vector<std::int64_t>(I.spikes.neurons.begin(), I.spikes.neurons.end());
-            std::vector<std::int64_t> seg;
-            for (const auto& s : I.spikes.segments) seg.insert(seg.end(), {s.step, s.population, s.begin, s.end});
-            b.i64["spike_segments"] = std::move(seg);
-            b.i64["synaptic_events"] = {static_cast<std::int64_t>(synaptic_events_)};
-            b.i64["next_flush"] = {I.next_flush};
-            write_block(f.create_group("exchange"), b);
-        }
-        // Written last: a file without it was not finished.
-        f.set_attribute("complete", std::int64_t{1});
-        f.close();
-        fs::rename(tmp, path);
-    } catch (const std::exception& e) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw error(path + ": cannot write the checkpoint: " + e.what());
     }
+    // Every process returns, or throws rank 0's error: none is left behind in a later collective.
+    if (I.comm->size() > 1) {
+        std::vector<char> message(failure.begin(), failure.end());
+        I.comm->broadcast(message);
+        failure.assign(message.begin(), message.end());
+    }
+    if (!failure.empty()) throw error(failure);
 }
 
 // Every array a load will read, checked for presence, size and range before anything changes.
@@ -402,11 +352,11 @@ void network::check_loaded_state(const std::string& path, const std::vector<stat
         const std::string o = path + ": projection '" + P.spec.name + "'";
         b.integers(o, "plasticity_enabled", 1);
         const bool has_weights = b.f32.count("weights") != 0;
-        if (has_weights) b.floats(o, "weights", P.synapse_count());
+        if (has_weights) b.floats(o, "weights", I.projection_synapses[k]);
         if (!P.rule) continue;
         if (!has_weights) throw checkpoint_error(o + ": the checkpoint has no weights for this plastic projection");
         synapse_order sizes;  // only the total matters for checking
-        sizes.total = P.synapse_count();
+        sizes.total = I.projection_synapses[k];
         P.rule->check_state(b, sizes, o);
         const auto& sources = b.integers(o, "in_flight_sources", state_block::any_size);
         const auto& offsets = b.integers(o, "in_flight_offsets", I.ring_slots + 1);
@@ -441,43 +391,73 @@ void network::check_loaded_state(const std::string& path, const std::vector<stat
 }
 
 void network::load_checkpoint(const std::string& path) {
-    if (state_->comm->size() > 1) throw checkpoint_error(path + ": " + distributed_checkpoint_message);
-    const auto h = read_checkpoint_header(path);
-    if (!built_) build();
-    auto& I = *state_;
-    if (h.dt_ms != config_.dt_ms)
-        throw checkpoint_error(fmt::format("{}: written with dt = {} ms, this network has {} ms", path, h.dt_ms, config_.dt_ms));
-    if (h.seed != config_.seed)
-        throw checkpoint_error(fmt::format("{}: written with seed {}, this network has seed {} (its synapses differ)", path,
-                                           h.seed, config_.seed));
-    if (step_ != 0 || load_failed_)
-        throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet (make a new one)");
+    // A distributed run: every process reads the whole file (it must be at the same path on every
+    // node, like the model file) and keeps its own part. The processes agree on whether the file
+    // was usable before any of them changes, so an error on one stops all of them the same way.
+    const bool distributed = state_->comm->size() > 1;
+    if (distributed && !built_) build();
+    std::string failure;
+    checkpoint_header h;
+    std::vector<state_block> pop_blocks, proj_blocks;
+    detail::device_set devices;
+    state_block recs, ex;
     try {
-        const auto f = hdf5::file::open(path);
-        const auto theirs = f.open_dataset("fingerprint").read_strings();
-        const auto ours = fingerprint(populations_, projections_, I.ring_slots);
-        if (theirs != ours) {
-            std::string diff;
-            for (std::size_t i = 0; i < std::max(theirs.size(), ours.size()); ++i)
-                if (i >= theirs.size() || i >= ours.size() || theirs[i] != ours[i]) {
-                    diff = fmt::format("the checkpoint has '{}' where this network has '{}'",
-                                       i < theirs.size() ? theirs[i] : "nothing", i < ours.size() ? ours[i] : "nothing");
-                    break;
-                }
-            throw checkpoint_error(path + ": belongs to another network: " + diff);
+        h = read_checkpoint_header(path);
+        if (!built_) build();
+        if (h.dt_ms != config_.dt_ms)
+            throw checkpoint_error(fmt::format("{}: written with dt = {} ms, this network has {} ms", path, h.dt_ms, config_.dt_ms));
+        if (h.seed != config_.seed)
+            throw checkpoint_error(fmt::format("{}: written with seed {}, this network has seed {} (its synapses differ)",
+                                               path, h.seed, config_.seed));
+        if (step_ != 0 || load_failed_)
+            throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet (make a new one)");
+        try {
+            const auto f = hdf5::file::open(path);
+            const auto theirs = f.open_dataset("fingerprint").read_strings();
+            const auto ours = fingerprint(populations_, projections_, *state_);
+            if (theirs != ours) {
+                std::string diff;
+                for (std::size_t i = 0; i < std::max(theirs.size(), ours.size()); ++i)
+                    if (i >= theirs.size() || i >= ours.size() || theirs[i] != ours[i]) {
+                        diff = fmt::format("the checkpoint has '{}' where this network has '{}'",
+                                           i < theirs.size() ? theirs[i] : "nothing", i < ours.size() ? ours[i] : "nothing");
+                        break;
+                    }
+                throw checkpoint_error(path + ": belongs to another network: " + diff);
+            }
+            // Everything is read and checked before the network changes.
+            for (std::size_t q = 0; q < populations_.size(); ++q)
+                pop_blocks.push_back(read_block(f.open_group("populations/" + std::to_string(q))));
+            for (std::size_t k = 0; k < projections_.size(); ++k)
+                proj_blocks.push_back(read_block(f.open_group("projections/" + std::to_string(k))));
+            read_devices(f.open_group("devices"), devices);
+            recs = read_block(f.open_group("recorders"));
+            ex = read_block(f.open_group("exchange"));
+            check_loaded_state(path, pop_blocks, proj_blocks, recs, ex);
+        } catch (const checkpoint_error&) {
+            throw;
+        } catch (const error& e) {
+            throw checkpoint_error(path + ": damaged checkpoint (" + e.what() + ")");
         }
-        // Everything is read and checked before the network changes.
-        std::vector<state_block> pop_blocks, proj_blocks;
-        for (std::size_t q = 0; q < populations_.size(); ++q) pop_blocks.push_back(read_block(f.open_group("populations/" + std::to_string(q))));
-        for (std::size_t k = 0; k < projections_.size(); ++k) proj_blocks.push_back(read_block(f.open_group("projections/" + std::to_string(k))));
-        detail::device_set devices;
-        read_devices(f.open_group("devices"), devices);
-        const auto recs = read_block(f.open_group("recorders"));
-        const auto ex = read_block(f.open_group("exchange"));
+    } catch (const checkpoint_error& e) {
+        if (!distributed) throw;
+        failure = e.what();
+    }
+    if (distributed) {
+        std::uint64_t failed = failure.empty() ? 0 : 1;
+        state_->comm->sum(std::span<std::uint64_t>(&failed, 1));
+        if (failed != 0)
+            throw checkpoint_error(failure.empty() ? path + ": another process of the run could not load the checkpoint"
+                                                   : failure);
+    }
+    auto& I = *state_;
+    detail::engine eng{config_, populations_, projections_, I, shards_};
+    // Canonical positions of this process's synapses in the whole network (collective).
+    std::vector<synapse_order> orders(projections_.size());
+    for (std::size_t k = 0; k < projections_.size(); ++k)
+        if (proj_blocks[k].f32.count("weights")) orders[k] = detail::network_canonical_order(eng, projections_[k]);
+    try {
         const std::string owner = path;
-        check_loaded_state(path, pop_blocks, proj_blocks, recs, ex);
-        // From here on the network changes. Every array was checked above; should anything still
-        // fail, the network is marked half-loaded rather than left to compute from mixed state.
         load_failed_ = true;
 
         for (std::size_t q = 0; q < populations_.size(); ++q) {
@@ -499,7 +479,7 @@ void network::load_checkpoint(const std::string& path) {
             const std::string o = path + ": projection '" + P.spec.name + "'";
             P.plasticity_enabled = b.integers(o, "plasticity_enabled", 1)[0] != 0;
             if (b.f32.count("weights")) {
-                const auto order = detail::canonical_order(P, populations_[P.source]->size());
+                const auto& order = orders[k];
                 const auto& w = b.floats(o, "weights", order.total);
                 for (std::size_t s = 0; s < P.shards.size(); ++s) {
                     auto& sh = P.shards[s];
@@ -556,7 +536,8 @@ void network::load_checkpoint(const std::string& path) {
             I.spikes.segments.push_back({seg[m], static_cast<std::uint32_t>(seg[m + 1]),
                                          static_cast<std::uint32_t>(seg[m + 2]), static_cast<std::uint32_t>(seg[m + 3])});
         }
-        synaptic_events_ = static_cast<std::uint64_t>(ex.integers(owner, "synaptic_events", 1)[0]);
+        // Each process counts the events it delivers; the saved count is their sum.
+        synaptic_events_ = I.comm->rank() == 0 ? static_cast<std::uint64_t>(ex.integers(owner, "synaptic_events", 1)[0]) : 0;
         I.next_flush = ex.integers(owner, "next_flush", 1)[0];
         step_ = h.step;
         load_failed_ = false;

@@ -167,7 +167,8 @@ void network::build() {
     I.ring_slots = static_cast<std::size_t>(std::max(dmax_all, dmax_devices) + I.window + 1);
 
     for (std::size_t q = 0; q < npop; ++q)
-        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q));
+        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q), I.rank_bounds[q][rank],
+                                  I.rank_bounds[q][rank + 1]);
 
     // As many threads as shards, but never more than cores (see thread_team.hpp).
     I.team = std::make_unique<thread_team>(threads_);

@@ -367,7 +367,7 @@ std::size_t network::estimate_memory() const {
     // entries for the rules drawn per source) beside its stored rows. Stored per synapse: a
     // 4-byte target word, a 4-byte weight unless all share one, and the reverse index and
     // variables of plastic rules. A process of a distributed run holds its share of the synapses
-    // (and every neuron's state).
+    // and of the input rings (and every neuron's state).
     const double share = 1.0 / double(state_->comm->size());
     using K = connection_rule::kind;
     double stored = 0.0, peak = 0.0;
@@ -397,7 +397,7 @@ std::size_t network::estimate_memory() const {
     const double slots = double(dmax + dmin + 1);
     for (const auto& p : populations_)
         bytes += double(p->size()) * (double(p->state_names().size()) * 8.0 + 4.0 + 8.0 + 28.0 +
-                                      slots * double(p->ports().size()) * 8.0);
+                                      share * slots * double(p->ports().size()) * 8.0);
     // The process itself (code, libraries, thread stacks).
     bytes += 24.0 * 1024 * 1024;
     return saturate(bytes);

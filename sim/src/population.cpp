@@ -162,7 +162,10 @@ std::vector<std::string> population::per_neuron_parameters() const {
     return out;
 }
 
-void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id) {
+void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id, std::size_t first,
+                          std::size_t last) {
+    first_ = first;
+    last_ = last;
     const std::size_t nvar = state_names().size();
     state_.assign(nvar, std::vector<double>(size_));
     initial_.resize(nvar);
@@ -183,18 +186,37 @@ void population::allocate(std::size_t ring_slots, std::uint64_t seed, std::uint3
     refractory_.assign(size_, 0);
     current_.assign(size_, 0.0);
     ring_slots_ = ring_slots;
-    ring_.assign(ring_slots * ports().size() * size_, 0.0);
+    ring_ = zero_page_array(ring_slots * ports().size() * size_);
+    // This process's part is written now, as it is read and written every step: its pages
+    // become resident at the build rather than by two faults each (read, then write) in the
+    // first steps of the run. The rest of the rings is never touched here.
+    for (std::size_t c = 0; c < ring_slots * ports().size(); ++c)
+        std::fill(ring_.data() + c * size_ + first, ring_.data() + c * size_ + last, 0.0);
 }
 
-void population::save_state(state_block& out) const {
+void population::save_state(state_block& out, std::size_t begin, std::size_t end) const {
     for (auto n : parameter_names()) out.f64["parameter." + std::string(n)] = {parameter(n)};
+    const auto b = static_cast<std::ptrdiff_t>(begin), e = static_cast<std::ptrdiff_t>(end);
     // Per-neuron values are saved as drawn, so a checkpoint restores them without the seed.
     const auto& values = resolved_parameters();
-    for (std::size_t k = 0; k < per_neuron_.size(); ++k) out.f64["per_neuron." + per_neuron_[k].first] = values[k];
+    for (std::size_t k = 0; k < per_neuron_.size(); ++k)
+        out.f64["per_neuron." + per_neuron_[k].first].assign(values[k].begin() + b, values[k].begin() + e);
     const auto names = state_names();
-    for (std::size_t v = 0; v < names.size(); ++v) out.f64["state." + std::string(names[v])] = state_[v];
-    out.i64["refractory"] = std::vector<std::int64_t>(refractory_.begin(), refractory_.end());
-    out.f64["ring"] = ring_;
+    for (std::size_t v = 0; v < names.size(); ++v)
+        out.f64["state." + std::string(names[v])].assign(state_[v].begin() + b, state_[v].begin() + e);
+    out.i64["refractory"].assign(refractory_.begin() + b, refractory_.begin() + e);
+    auto& ring = out.f64["ring"];
+    ring.clear();
+    for (std::size_t c = 0; c < ring_slots_ * ports().size(); ++c) {
+        const double* at = ring_.data() + c * size_;
+        ring.insert(ring.end(), at + b, at + e);
+    }
+}
+
+std::size_t population::checkpoint_chunks(std::string_view array) const {
+    if (array.starts_with("parameter.")) return 0;
+    if (array == "ring") return ring_slots_ * ports().size();
+    return 1;
 }
 
 void population::check_state(const state_block& in) const {
@@ -226,7 +248,11 @@ void population::load_state(const state_block& in, double dt) {
     for (std::size_t v = 0; v < names.size(); ++v) state_[v] = in.doubles(owner, "state." + std::string(names[v]), size_);
     const auto& refractory = in.integers(owner, "refractory", size_);
     std::copy(refractory.begin(), refractory.end(), refractory_.begin());
-    ring_ = in.doubles(owner, "ring", ring_.size());
+    // Only this process's neurons: the rest of the rings stays untouched zero pages.
+    const auto& ring = in.doubles(owner, "ring", ring_.size());
+    for (std::size_t c = 0; c < ring_slots_ * ports().size(); ++c)
+        std::copy(ring.begin() + static_cast<std::ptrdiff_t>(c * size_ + first_),
+                  ring.begin() + static_cast<std::ptrdiff_t>(c * size_ + last_), ring_.data() + c * size_ + first_);
 }
 
 std::size_t population::memory_bytes() const noexcept {
@@ -234,7 +260,7 @@ std::size_t population::memory_bytes() const noexcept {
     for (const auto& s : state_) b += s.capacity() * sizeof(double);
     for (const auto& r : resolved_) b += r.capacity() * sizeof(double);
     return b + refractory_.capacity() * sizeof(std::int32_t) + current_.capacity() * sizeof(double) +
-           ring_.capacity() * sizeof(double);
+           ring_slots_ * ports().size() * (last_ - first_) * sizeof(double);
 }
 
 } // namespace lamina::sim

@@ -5,7 +5,9 @@
    file, line and key;
 2. an error on rank 0 alone after the build (its result file cannot be created): every rank stops
    (MPI_Abort) with the message, within the timeout, and no result file appears;
-3. --checkpoint on several ranks is refused before building, on every rank.
+3. a checkpoint that rank 0 cannot write (its directory does not exist) stops every rank with the
+   message and leaves no checkpoint, temporary file or result file;
+4. resuming on 3 ranks from a file that is not a checkpoint: exit status 2, reported once.
 
     errors.py --lamina build/apps/lamina --model static.toml [--mpirun mpirun]
 """
@@ -67,13 +69,28 @@ def main():
         if os.path.exists(out):
             failures.append("unwritable result file: a result file appeared")
 
-    # 3. Checkpoints are refused on several ranks, before building.
-    r = run(["run", a.model, "--quiet", "--out", os.path.join(work, "x.h5"), "--checkpoint", os.path.join(work, "c.h5")])
+    # 3. Rank 0 cannot write the checkpoint (written after the run): every rank must stop.
+    ck = os.path.join(work, "no_such_directory", "c.h5")
+    r = run(["run", a.model, "--quiet", "--duration", "20", "--out", os.path.join(work, "x.h5"), "--checkpoint", ck])
     if r is not None:
-        if r.returncode != 2 or "checkpoint" not in r.stderr:
-            failures.append(f"--checkpoint on 3 ranks: exit status {r.returncode}, expected 2 with a reason:\n{r.stderr}")
+        if r.returncode == 0 or "no_such_directory" not in r.stderr or "checkpoint" not in r.stderr:
+            failures.append(f"unwritable checkpoint on 3 ranks: exit status {r.returncode}, expected a failure "
+                            f"naming the checkpoint:\n{r.stderr}")
         if os.path.exists(os.path.join(work, "x.h5")):
-            failures.append("--checkpoint on 3 ranks: a result file was written")
+            failures.append("unwritable checkpoint on 3 ranks: a result file was written")
+        left = [f for f in os.listdir(work) if ".tmp" in f]
+        if left:
+            failures.append(f"unwritable checkpoint on 3 ranks: files left behind: {left}")
+
+    # 4. Resuming from a file that is not a checkpoint: every rank refuses it, rank 0 says why.
+    not_ck = os.path.join(work, "bad.toml")
+    r = run(["resume", not_ck, "--quiet", "--out", os.path.join(work, "y.h5")])
+    if r is not None:
+        if r.returncode != 2 or r.stderr.count("not a readable lamina checkpoint") != 1:
+            failures.append(f"resume of a non-checkpoint on 3 ranks: exit status {r.returncode}, expected 2 with "
+                            f"one message:\n{r.stderr}")
+        if os.path.exists(os.path.join(work, "y.h5")):
+            failures.append("resume of a non-checkpoint on 3 ranks: a result file was written")
 
     shutil.rmtree(work, ignore_errors=True)
     for f in failures:

@@ -44,6 +44,10 @@ struct run_summary {
     // A distributed run: its ranks and the peak memory of each (peak_rss_mb is rank 0's).
     int ranks = 1;
     std::vector<double> rank_peak_rss_mb;
+    // CPU seconds (user + system, all threads) up to the end of the build (reading the model
+    // included) and during the simulation, per rank (one entry for one process): under a shared
+    // machine's load these, unlike wall times, still measure the work.
+    std::vector<double> rank_build_cpu_s, rank_sim_cpu_s;
 
     // Wall seconds per second of model time (below 1: faster than real time).
     double real_time_factor() const { return model_time_s > 0.0 ? sim_s / model_time_s : 0.0; }

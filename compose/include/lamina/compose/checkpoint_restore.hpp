@@ -23,8 +23,11 @@ struct restored_network {
 // the command line) and model_file_error if its description no longer reads. `adjust` may change
 // the description before instantiation the way the original caller did (e.g. the command line's
 // default recorders).
+// `comm` makes the network one process of a distributed run (every process restores the same
+// file and keeps its own part; sim/checkpoint.hpp).
 restored_network restore_checkpoint(const std::string& path, std::optional<int> threads = std::nullopt,
                                     const std::function<void(model_description&)>& adjust = {},
-                                    const registries& r = builtin_registries());
+                                    const registries& r = builtin_registries(),
+                                    std::shared_ptr<sim::communicator> comm = nullptr);
 
 } // namespace lamina::compose

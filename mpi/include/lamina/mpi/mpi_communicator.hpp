@@ -29,9 +29,13 @@ public:
     int rank() const noexcept override { return rank_; }
     int size() const noexcept override { return size_; }
     void sum(std::span<std::uint64_t> values) override;
+    // Any sizes (gathers above 2 GiB at rank 0 go in several rounds: MPI counts are ints).
     std::vector<std::vector<char>> gather(std::span<const char> mine) override;
+    std::vector<std::vector<char>> all_gather(std::span<const char> mine) override;
+    void broadcast(std::vector<char>& bytes) override;
 
 private:
+    std::vector<std::vector<char>> gather_rounds(std::span<const char> mine, bool everywhere);
     MPI_Comm comm_ = MPI_COMM_NULL;
     int rank_ = 0, size_ = 1;
     // Buffers kept between windows, so a window allocates nothing once they have grown.

@@ -47,6 +47,12 @@ public:
     virtual std::vector<std::vector<char>> gather(std::span<const char> mine) {
         return {std::vector<char>(mine.begin(), mine.end())};
     }
+    // Every process's bytes, indexed by rank, on every process.
+    virtual std::vector<std::vector<char>> all_gather(std::span<const char> mine) {
+        return {std::vector<char>(mine.begin(), mine.end())};
+    }
+    // Rank 0's `bytes` on every process (the others' are replaced).
+    virtual void broadcast(std::vector<char>& bytes) { (void)bytes; }
 };
 
 // A run in one process: the merged local spikes are all spikes.

@@ -281,7 +281,6 @@ private:
     // load left half-changed refuses to run or save instead of computing garbage.
     bool load_failed_ = false;
     static const char* const half_loaded_message;
-    static const char* const distributed_checkpoint_message;
     void check_loaded_state(const std::string& path, const std::vector<state_block>& populations,
                             const std::vector<state_block>& projections, const state_block& recorders,
                             const state_block& exchange) const;

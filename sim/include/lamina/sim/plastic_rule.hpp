@@ -465,6 +465,19 @@ public:
         modulator_step_ = modulator_step;
     }
 
+    layout layout_of(std::string_view name) const override {
+        if (name.starts_with("synapse_")) return layout::per_synapse;
+        for (std::string_view n : {"pre_value", "pre_last", "short_term_state", "short_term_last"})
+            if (name == n) return layout::per_source;
+        for (std::string_view n : {"post_last", "post_previous_gap", "post_value"})
+            if (name == n) return layout::per_target;
+        for (std::string_view n : {"dynamics_last", "modulator_start", "jump_steps", "jump_amounts", "pending_jump_steps",
+                                   "pending_jump_amounts", "modulator", "modulator_step"})
+            if (name == n) return layout::shared;
+        throw internal_error("plastic_rule::layout_of: save_state wrote '" + std::string(name) +
+                             "' without saying how it is laid out");
+    }
+
     std::size_t memory_bytes() const override {
         std::size_t b = 0;
         for (const auto& st : shards_) {

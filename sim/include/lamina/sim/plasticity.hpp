@@ -91,6 +91,12 @@ public:
     // Restores a saved state into a bound instance (any shard layout); `step` is the checkpoint's.
     virtual void load_state(const state_block& in, const synapse_order& order, std::int64_t step,
                             const std::string& owner) = 0;
+    // How saved array `name` is laid out, so that the parts saved by the processes of a
+    // distributed run (each over its own synapses and targets) merge into the canonical whole:
+    // by canonical synapse, by source (the same value wherever the source has synapses), by
+    // target (each process's own targets), or one value for the projection.
+    enum class layout { per_synapse, per_source, per_target, shared };
+    virtual layout layout_of(std::string_view name) const = 0;
 };
 
 } // namespace lamina::sim

@@ -8,6 +8,7 @@
 #include "lamina/sim/expression.hpp"
 #include "lamina/sim/neuron_model.hpp"
 #include "lamina/sim/state_block.hpp"
+#include "lamina/sim/zero_pages.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -102,7 +103,14 @@ public:
     // Validates parameters and computes step constants; throws parameter_error.
     virtual void lower(double dt) = 0;
     // Allocates state and input rings (ring_slots steps deep) and draws initial values.
-    void allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id);
+    void allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id) {
+        allocate(ring_slots, seed, population_id, 0, size_);
+    }
+    // The same in a process that advances only neurons [first, last) (its own, in a distributed
+    // run): the rings are zero pages that become resident only where written, so only that
+    // range of them takes memory; a checkpoint restores only that range.
+    void allocate(std::size_t ring_slots, std::uint64_t seed, std::uint32_t population_id, std::size_t first,
+                  std::size_t last);
     // Advances neurons [begin, end) over step `step`, reading the input slot of that step.
     virtual void advance(std::int64_t step, std::size_t begin, std::size_t end, spike_sink& sink) = 0;
 
@@ -120,7 +128,13 @@ public:
     bool uses_external_current = false;
     // Checkpoints: parameters, state variables, refractory counters and input rings (already in
     // neuron order, independent of shards). load_state re-lowers the parameters.
-    void save_state(state_block& out) const;
+    void save_state(state_block& out) const { save_state(out, 0, size_); }
+    // The same for neurons [begin, end) only (a process's own neurons in a distributed run): every
+    // per-neuron array holds checkpoint_chunks(name) runs of end - begin values.
+    void save_state(state_block& out, std::size_t begin, std::size_t end) const;
+    // How a saved array is laid out: 0 for one value of the whole population (a parameter), else
+    // the number of runs of one value per neuron (the input ring: a run per slot and port).
+    std::size_t checkpoint_chunks(std::string_view array) const;
     // Throws checkpoint_error for a missing array or one of another size; changes nothing.
     void check_state(const state_block& in) const;
     void load_state(const state_block& in, double dt);
@@ -172,7 +186,8 @@ protected:
     std::vector<std::vector<double>> state_;
     std::vector<std::int32_t> refractory_;
     std::vector<double> current_;
-    std::vector<double> ring_;
+    zero_page_array ring_;
+    std::size_t first_ = 0, last_ = 0;  // the neurons this process advances
     std::size_t ring_slots_ = 0;
     std::vector<std::optional<distribution>> initial_;
     bool event_driven_ = false;
