@@ -14,6 +14,66 @@ namespace lamina::compose::detail {
 
 namespace {
 
+// Finite numbers given inline (an array) or in a file ({ file = "x.npy" } or { file = "x.h5",
+// dataset = "/path" }, relative to the model file); `expected` values unless 0, where `what`
+// names what they are one of ("neuron") and `whole` the whole in messages ("population has 6
+// neurons"). nullopt after reporting a problem.
+std::optional<std::vector<double>> read_number_list(reader& r, const toml::node& v, const std::string& key,
+                                                    const model_description& d, std::size_t expected,
+                                                    const char* what, const char* whole = "") {
+    std::vector<double> values;
+    if (const toml::array* a = v.as_array()) {
+        for (const auto& e : *a) {
+            if (auto x = reader::finite_value(e)) {
+                values.push_back(*x);
+            } else {
+                r.error(e, key, std::string("an array of per-") + what + " values holds finite numbers, got " + type_name(e));
+                return std::nullopt;
+            }
+        }
+        if (expected != 0 && values.size() != expected) {
+            r.error(v, key, fmt::format("needs one value per {} ({}), got {}", what, expected, values.size()));
+            return std::nullopt;
+        }
+        return values;
+    }
+    const toml::table* t = v.as_table();
+    const auto where = location_of(t->source());
+    r.check_keys(*t, key, {"file", "dataset"});
+    const auto given = r.string(*t, "file", key, true, where);
+    if (!given) return std::nullopt;
+    std::filesystem::path path(*given);
+    if (path.is_relative()) path = std::filesystem::path(d.path).parent_path() / path;
+    const bool npy = path.extension() == ".npy";
+    const auto dataset = r.string(*t, "dataset", key, !npy, where);
+    if (npy && dataset) r.error(*t->get("dataset"), reader::join(key, "dataset"), "not used with a .npy file");
+    if (!npy && !dataset) return std::nullopt;
+    try {
+        if (!std::filesystem::is_regular_file(path)) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    "cannot read '" + path.string() + "': no such file (a relative path is taken from the model "
+                    "file's directory)");
+            return std::nullopt;
+        }
+        values = npy ? read_npy(path.string()) : read_hdf5_array(path.string(), *dataset);
+    } catch (const std::exception& e) {
+        r.error(*t->get("file"), reader::join(key, "file"), e.what());
+        return std::nullopt;
+    }
+    if (expected != 0 && values.size() != expected) {
+        r.error(*t->get("file"), reader::join(key, "file"),
+                fmt::format("'{}' holds {} values; the {} {}", path.string(), values.size(), whole, expected));
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (!std::isfinite(values[i])) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    fmt::format("'{}': value {} ({} {}) is not finite", path.string(), values[i], what, i));
+            return std::nullopt;
+        }
+    return values;
+}
+
 // One entry of a population's params: a number (the same for every neuron), a string (an
 // expression of the population's variables), a distribution table, an array with one value per
 // neuron, or { file = "x.npy" } / { file = "x.h5", dataset = "/path" }.
@@ -31,68 +91,18 @@ void read_parameter(reader& r, const toml::node& v, const std::string& key, cons
         p.per_neuron.emplace_back(name, sim::per_neuron_value::of_expression(*text));
         return;
     }
-    if (const toml::array* a = v.as_array()) {
-        std::vector<double> values;
-        for (const auto& e : *a) {
-            if (auto x = reader::finite_value(e)) {
-                values.push_back(*x);
-            } else {
-                r.error(e, key, std::string("an array of per-neuron values holds finite numbers, got ") + type_name(e));
-                return;
-            }
-        }
-        if (p.size != 0 && values.size() != p.size) {
-            r.error(v, key, fmt::format("needs one value per neuron ({}), got {}", p.size, values.size()));
-            return;
-        }
-        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
-        return;
-    }
     const toml::table* t = v.as_table();
-    if (!t) {
+    if (!v.as_array() && !t) {
         r.error(v, key, std::string("must be a number, an expression string, a distribution table {dist = ...}, an "
                                     "array or {file = ...}, got ") + type_name(v));
         return;
     }
-    if (!t->get("file")) {
+    if (t && !t->get("file")) {
         if (auto dist = r.distribution(v, key)) p.per_neuron.emplace_back(name, sim::per_neuron_value::of_distribution(*dist));
         return;
     }
-    const auto where = location_of(t->source());
-    r.check_keys(*t, key, {"file", "dataset"});
-    const auto given = r.string(*t, "file", key, true, where);
-    if (!given) return;
-    std::filesystem::path path(*given);
-    if (path.is_relative()) path = std::filesystem::path(d.path).parent_path() / path;
-    const bool npy = path.extension() == ".npy";
-    const auto dataset = r.string(*t, "dataset", key, !npy, where);
-    if (npy && dataset) r.error(*t->get("dataset"), reader::join(key, "dataset"), "not used with a .npy file");
-    if (!npy && !dataset) return;
-    std::vector<double> values;
-    try {
-        if (!std::filesystem::is_regular_file(path)) {
-            r.error(*t->get("file"), reader::join(key, "file"),
-                    "cannot read '" + path.string() + "': no such file (a relative path is taken from the model "
-                    "file's directory)");
-            return;
-        }
-        values = npy ? read_npy(path.string()) : read_hdf5_array(path.string(), *dataset);
-    } catch (const std::exception& e) {
-        r.error(*t->get("file"), reader::join(key, "file"), e.what());
-        return;
-    }
-    if (p.size != 0 && values.size() != p.size) {
-        r.error(*t->get("file"), reader::join(key, "file"),
-                fmt::format("'{}' holds {} values; the population has {} neurons", path.string(), values.size(), p.size));
-        return;
-    }
-    for (std::size_t i = 0; i < values.size(); ++i)
-        if (!std::isfinite(values[i])) {
-            r.error(*t->get("file"), reader::join(key, "file"),
-                    fmt::format("'{}': value {} (neuron {}) is not finite", path.string(), values[i], i));
-            return;
-        }
-    p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
+    if (auto values = read_number_list(r, v, key, d, p.size, "neuron", "population has"))
+        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(*values)));
 }
 
 } // namespace
@@ -246,20 +256,84 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
 void read_stimuli(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
-        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current", "neuron_currents", "noise"});
+        const auto type = r.choice(t, "type", path, true, where,
+                                   {"poisson", "inhomogeneous_poisson", "sinusoidal_poisson", "spike_generator", "dc",
+                                    "step_current", "neuron_currents", "noise"});
         if (!type) return;
         const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
         const std::string target = r.string(t, "target", path, true, where).value_or("");
         const auto neurons = r.indices(t, "neurons", path, false, where).value_or(std::vector<std::uint32_t>{});
         std::string label;
-        if (*type == "poisson") {
-            r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "weight", "port", "independent",
-                                   "start", "stop"});
+        if (*type == "poisson" || *type == "inhomogeneous_poisson" || *type == "sinusoidal_poisson") {
+            // poisson: a constant rate, or one per target neuron (an array, {file = ...} or a
+            // distribution); inhomogeneous_poisson: a piecewise-constant time series (NEST
+            // inhomogeneous_poisson_generator); sinusoidal_poisson: rate + amplitude sin(2 pi
+            // frequency t + phase) (NEST sinusoidal_poisson_generator).
+            if (*type == "poisson")
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "weight", "port", "independent",
+                                       "start", "stop"});
+            else if (*type == "inhomogeneous_poisson")
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate_times", "rate_values", "weight",
+                                       "port", "independent", "start", "stop"});
+            else
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "amplitude", "frequency", "phase",
+                                       "weight", "port", "independent", "start", "stop"});
             sim::poisson_input_spec s;
             s.name = name;
             s.target = target;
             s.neurons = neurons;
-            s.rate_hz = r.number(t, "rate", path, true, where).value_or(0.0);
+            if (*type == "inhomogeneous_poisson") {
+                for (const char* key : {"rate_times", "rate_values"}) {
+                    const toml::node* v = r.get(t, key, path, true, where);
+                    if (!v) continue;
+                    const std::string kpath = reader::join(path, key);
+                    if (!v->as_array() && !(v->as_table() && v->as_table()->get("file"))) {
+                        r.error(*v, kpath, std::string("must be an array of numbers or {file = ...}, got ") + type_name(*v));
+                        continue;
+                    }
+                    auto values = read_number_list(r, *v, kpath, d, 0, "time");
+                    if (!values) continue;
+                    if (std::string_view(key) == "rate_times") {
+                        s.rate_times_ms = std::move(*values);
+                        continue;
+                    }
+                    for (std::size_t k = 0; k < values->size(); ++k)
+                        if ((*values)[k] < 0.0) {
+                            const toml::array* a = v->as_array();
+                            r.error(a ? *a->get(k) : *v, kpath,
+                                    fmt::format("rate {} is {} Hz; rates must be >= 0", k, (*values)[k]));
+                            break;
+                        }
+                    s.rate_values_hz = std::move(*values);
+                }
+                if (s.rate_times_ms.empty() && s.rate_values_hz.empty() && t.get("rate_times") && t.get("rate_values"))
+                    r.error(where, path + ".rate_times", "needs at least one (time, rate) pair");
+            } else if (const toml::node* v = r.get(t, "rate", path, true, where)) {
+                const std::string kpath = reader::join(path, "rate");
+                if (auto x = reader::finite_value(*v)) {
+                    s.rate_hz = *x;
+                } else if (*type == "poisson" && v->as_array()) {
+                    if (auto values = read_number_list(r, *v, kpath, d, 0, "target neuron")) s.neuron_rates_hz = std::move(*values);
+                } else if (*type == "poisson" && v->as_table() && v->as_table()->get("file")) {
+                    if (auto values = read_number_list(r, *v, kpath, d, 0, "target neuron")) s.neuron_rates_hz = std::move(*values);
+                } else if (*type == "poisson" && v->as_table()) {
+                    s.rate_distribution = r.distribution(*v, kpath);
+                } else {
+                    r.error(*v, kpath, *type == "poisson"
+                                           ? std::string("must be a rate (Hz), an array with one rate per target neuron, "
+                                                         "{file = ...} or a distribution table {dist = ...}, got ") + type_name(*v)
+                                           : std::string("must be a finite rate (Hz), got ") + type_name(*v));
+                }
+            }
+            if (*type == "sinusoidal_poisson") {
+                s.amplitude_hz = r.number(t, "amplitude", path, true, where).value_or(0.0);
+                s.frequency_hz = r.number(t, "frequency", path, true, where).value_or(0.0);
+                s.phase_deg = r.number(t, "phase", path, false, where).value_or(0.0);
+                if (s.amplitude_hz > s.rate_hz && t.get("amplitude"))
+                    r.error(*t.get("amplitude"), reader::join(path, "amplitude"),
+                            fmt::format("{} Hz exceeds the mean rate {} Hz, so the rate would go negative; needs "
+                                        "0 <= amplitude <= rate", s.amplitude_hz, s.rate_hz));
+            }
             s.weight = r.number(t, "weight", path, true, where).value_or(0.0);
             s.port = r.string(t, "port", path, false, where).value_or("excitatory");
             s.independent = r.boolean(t, "independent", path, where).value_or(true);
@@ -325,7 +399,8 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
         }
         r.remember_object(label, where, path);
         for (const char* k : {"target", "neurons", "rate", "weight", "port", "start", "stop", "times", "delay",
-                              "amplitudes", "amplitude", "mean", "sd", "dt_noise"})
+                              "amplitudes", "amplitude", "mean", "sd", "dt_noise", "rate_times", "rate_values",
+                              "frequency", "phase", "independent"})
             r.remember_key(label, k, t, k, path);
     });
 }

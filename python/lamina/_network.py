@@ -206,7 +206,8 @@ class Recorder:
         return Spikes(d["times"], d["neurons"])
 
 
-_STIMULUS_KINDS = {"poisson": "poisson", "spike_generator": "spike_generator", "dc": "current",
+_STIMULUS_KINDS = {"poisson": "poisson", "inhomogeneous_poisson": "poisson", "sinusoidal_poisson": "poisson",
+                   "spike_generator": "spike_generator", "dc": "current",
                    "step_current": "current", "neuron_currents": "neuron_currents", "noise": "noise"}
 
 
@@ -399,15 +400,58 @@ class Network:
 
     def poisson(self, target, rate, weight, *, port=None, neurons=None, independent=None, start=None, stop=None,
                 name=None):
-        """Poisson spike input (rate in Hz), each spike adding `weight` to `port`."""
+        """Poisson spike input, each spike adding `weight` to `port`. `rate` (Hz) is one number, an
+        array with one rate per target neuron, or a distribution table such as
+        {"dist": "uniform", "low": 5.0, "high": 15.0} drawn per target neuron."""
         n = None if neurons is None else _indices(neurons)
+        if isinstance(rate, dict):
+            r, per_neuron = dict(rate), None
+        elif np.ndim(rate) == 0:
+            r, per_neuron = float(rate), None
+        else:
+            r = per_neuron = _numbers(rate, "rate")
+
+        def add(e, nm):
+            if isinstance(r, dict):
+                raise ValueError(f"poisson input '{nm}': a rate distribution can be given only before the network "
+                                 "exists; pass an array with one rate per target neuron")
+            return e.add_poisson(nm, _name_of(target), _indices([] if n is None else n),
+                                 0.0 if per_neuron is not None else r, float(weight), port or "excitatory",
+                                 True if independent is None else independent, 0.0 if start is None else float(start),
+                                 float("inf") if stop is None else float(stop),
+                                 neuron_rates=per_neuron if per_neuron is not None else np.zeros(0))
         return self._stimulus("poisson", {
-            "name": name, "target": _name_of(target), "neurons": n, "rate": float(rate), "weight": float(weight),
-            "port": port, "independent": independent, "start": start, "stop": stop},
+            "name": name, "target": _name_of(target), "neurons": n, "rate": r, "weight": float(weight),
+            "port": port, "independent": independent, "start": start, "stop": stop}, add)
+
+    def inhomogeneous_poisson(self, target, times, rates, weight, *, port=None, neurons=None, independent=None,
+                              start=None, stop=None, name=None):
+        """Poisson input whose rate is a time series (NEST inhomogeneous_poisson_generator): rates[k] (Hz,
+        >= 0) from times[k] (ms, strictly increasing) on, 0 before times[0]."""
+        n = None if neurons is None else _indices(neurons)
+        t, v = _numbers(times, "times"), _numbers(rates, "rates")
+        return self._stimulus("inhomogeneous_poisson", {
+            "name": name, "target": _name_of(target), "neurons": n, "rate_times": t, "rate_values": v,
+            "weight": float(weight), "port": port, "independent": independent, "start": start, "stop": stop},
+            lambda e, nm: e.add_poisson(nm, _name_of(target), _indices([] if n is None else n), 0.0, float(weight),
+                                        port or "excitatory", True if independent is None else independent,
+                                        0.0 if start is None else float(start),
+                                        float("inf") if stop is None else float(stop), rate_times=t, rate_values=v))
+
+    def sinusoidal_poisson(self, target, rate, amplitude, frequency, weight, *, phase=None, port=None, neurons=None,
+                           independent=None, start=None, stop=None, name=None):
+        """Poisson input of rate(t) = rate + amplitude sin(2 pi frequency t + phase) (Hz, Hz, Hz, degrees;
+        NEST sinusoidal_poisson_generator); needs amplitude <= rate."""
+        n = None if neurons is None else _indices(neurons)
+        return self._stimulus("sinusoidal_poisson", {
+            "name": name, "target": _name_of(target), "neurons": n, "rate": float(rate), "amplitude": float(amplitude),
+            "frequency": float(frequency), "phase": phase, "weight": float(weight), "port": port,
+            "independent": independent, "start": start, "stop": stop},
             lambda e, nm: e.add_poisson(nm, _name_of(target), _indices([] if n is None else n), float(rate),
                                         float(weight), port or "excitatory", True if independent is None else independent,
                                         0.0 if start is None else float(start),
-                                        float("inf") if stop is None else float(stop)))
+                                        float("inf") if stop is None else float(stop), amplitude=float(amplitude),
+                                        frequency=float(frequency), phase=0.0 if phase is None else float(phase)))
 
     def spike_generator(self, target, times, weight, *, delay=None, port=None, neurons=None, name=None):
         """Spikes at `times` (ms, each >= dt), delivered after `delay` like a neuron's spikes."""

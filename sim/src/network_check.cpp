@@ -100,6 +100,89 @@ std::size_t saturate(double bytes) {
                                                                       : static_cast<std::size_t>(bytes);
 }
 
+// The rate shapes of a Poisson device (poisson_input_spec): one shape at a time, rates >= 0
+// everywhere, at most 1e4 expected events per step (500 per neuron for per-neuron rates, which
+// are drawn by a search whose cost grows with the mean).
+void check_rate_shape(const poisson_input_spec& d, const population& pop, const std::string& obj, double dt,
+                      std::uint64_t seed, std::uint32_t device) {
+    const int shapes = int(d.time_series()) + int(d.sinusoidal()) + int(d.per_neuron());
+    if (shapes > 1)
+        throw parameter_error(obj, d.time_series() ? "rate_times" : "amplitude",
+                              "a Poisson input takes one rate shape: a time series (rate_times, rate_values), a "
+                              "sinusoid (amplitude, frequency, phase) or a rate per neuron, not several");
+    if (!d.constant_shared_rate()) {
+        if (d.draw_in_blocks)
+            throw parameter_error(obj, "draw_in_blocks", "block draws need a constant rate shared by all targets");
+        if (pop.requested_update == update_mode::event)
+            throw parameter_error(obj, "target",
+                                  "population '" + pop.name() + "' runs event-driven (update = \"event\"), which takes "
+                                  "only Poisson input of a constant rate shared by all targets");
+    }
+    const double max_per_step = 1e4;
+    if (d.time_series()) {
+        const auto& T = d.rate_times_ms;
+        const auto& V = d.rate_values_hz;
+        if (T.size() != V.size())
+            throw parameter_error(obj, "rate_values",
+                                  fmt::format("needs one rate per time: {} times, {} rates", T.size(), V.size()));
+        for (std::size_t k = 0; k < T.size(); ++k) {
+            if (!std::isfinite(T[k]) || T[k] < 0.0)
+                throw parameter_error(obj, "rate_times", fmt::format("time {} ({} ms) must be finite and >= 0", k, T[k]));
+            if (k > 0 && !(T[k] > T[k - 1]))
+                throw parameter_error(obj, "rate_times",
+                                      fmt::format("times must increase strictly: time {} is {} ms after {} ms", k,
+                                                  T[k], T[k - 1]));
+            if (!std::isfinite(V[k]) || V[k] < 0.0)
+                throw parameter_error(obj, "rate_values",
+                                      fmt::format("rate {} (from {} ms) is {} Hz; rates must be finite and >= 0", k,
+                                                  T[k], V[k]));
+            if (V[k] * dt * 1e-3 > max_per_step)
+                throw parameter_error(obj, "rate_values", "more than 1e4 expected spikes per step; use a current instead");
+        }
+    }
+    if (d.sinusoidal()) {
+        if (!std::isfinite(d.frequency_hz) || d.frequency_hz < 0.0)
+            throw parameter_error(obj, "frequency", fmt::format("must be finite and >= 0 Hz, got {}", d.frequency_hz));
+        if (!std::isfinite(d.phase_deg)) throw parameter_error(obj, "phase", "must be finite (degrees)");
+        if (!std::isfinite(d.amplitude_hz) || d.amplitude_hz < 0.0)
+            throw parameter_error(obj, "amplitude", fmt::format("must be finite and >= 0 Hz, got {}", d.amplitude_hz));
+        if (d.amplitude_hz > d.rate_hz)
+            throw parameter_error(obj, "amplitude",
+                                  fmt::format("{} Hz exceeds the mean rate {} Hz: the rate rate + amplitude sin(...) "
+                                              "would go negative; needs amplitude <= rate",
+                                              d.amplitude_hz, d.rate_hz));
+        if ((d.rate_hz + d.amplitude_hz) * dt * 1e-3 > max_per_step)
+            throw parameter_error(obj, "rate", "more than 1e4 expected spikes per step; use a current instead");
+    }
+    if (d.per_neuron()) {
+        if (!d.independent)
+            throw parameter_error(obj, "independent", "a rate per neuron needs independent trains (independent = true)");
+        const std::size_t targets = d.neurons.empty() ? pop.size() : d.neurons.size();
+        if (d.rate_distribution) {
+            if (!d.neuron_rates_hz.empty())
+                throw parameter_error(obj, "rate", "give the per-neuron rates as values or as a distribution, not both");
+            d.rate_distribution->validate(obj, "rate");
+        } else if (d.neuron_rates_hz.size() != targets) {
+            throw parameter_error(obj, "rate",
+                                  fmt::format("needs one rate per target neuron ({}), got {}", targets,
+                                              d.neuron_rates_hz.size()));
+        }
+        const auto rates = detail::resolve_neuron_rates(d, targets, seed, device);
+        for (std::size_t m = 0; m < rates.size(); ++m) {
+            const std::size_t neuron = d.neurons.empty() ? m : d.neurons[m];
+            if (!std::isfinite(rates[m]) || rates[m] < 0.0)
+                throw parameter_error(obj, "rate",
+                                      fmt::format("neuron {} of {}: rate {} Hz; rates must be finite and >= 0", neuron,
+                                                  pop.size(), rates[m]));
+            if (rates[m] * dt * 1e-3 > 500.0)
+                throw parameter_error(obj, "rate",
+                                      fmt::format("neuron {}: {} Hz is more than 500 expected spikes per step, the "
+                                                  "limit for per-neuron rates",
+                                                  neuron, rates[m]));
+        }
+    }
+}
+
 } // namespace
 
 void network::validate() const {
@@ -236,6 +319,8 @@ std::vector<parameter_error> network::check() const {
             throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
         if (!(d.start_ms >= 0.0) || !(d.stop_ms >= d.start_ms))
             throw parameter_error(obj, "start", "needs 0 <= start <= stop");
+        check_rate_shape(d, *populations_[q], obj, dt, config_.seed,
+                         static_cast<std::uint32_t>(&d - state_->devices.poisson_specs.data()));
     });
     for (const auto& d : state_->devices.generator_specs) checked([&] {
         const std::string obj = "spike generator '" + d.name + "'";
