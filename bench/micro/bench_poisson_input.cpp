@@ -53,3 +53,5 @@ void poisson_input(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(poisson_input)->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}})->ArgNames({"lambda", "blocks"})->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();

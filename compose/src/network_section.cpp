@@ -121,7 +121,7 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         const toml::table* t = as_table(r, &value, path);
         if (!t) continue;
         const auto where = location_of(t->source());
-        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update"});
+        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update", "positions"});
         population_description p;
         p.name = std::string(name.str());
         const std::string label = "population '" + p.name + "'";
@@ -135,6 +135,43 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
                      : *u == "auto"  ? sim::update_mode::automatic
                                      : sim::update_mode::clock;
             r.remember_key(label, "update", *t, "update", path);
+        }
+        if (const toml::table* pos = as_table(r, t->get("positions"), path + ".positions")) {
+            // positions = { layout = "grid", shape = [columns, rows] | "random", extent = [x, y],
+            //               center = [x, y], periodic = false } (spatial.hpp)
+            const std::string ppath = path + ".positions";
+            const auto pwhere = location_of(pos->source());
+            r.check_keys(*pos, ppath, {"layout", "shape", "extent", "center", "periodic"});
+            auto& L = p.layout;
+            if (auto kind = r.choice(*pos, "layout", ppath, true, pwhere, {"grid", "random"}))
+                L.type = *kind == "grid" ? sim::spatial_layout::kind::grid : sim::spatial_layout::kind::random;
+            auto pair_of = [&](const char* key, bool required, double& a, double& b) {
+                if (auto v = r.numbers(*pos, key, ppath, required, pwhere)) {
+                    if (v->size() != 2) {
+                        r.error(*pos->get(key), reader::join(ppath, key), fmt::format("needs two numbers [x, y], got {}", v->size()));
+                        return;
+                    }
+                    a = (*v)[0];
+                    b = (*v)[1];
+                }
+                if (const toml::node* n = pos->get(key))
+                    d.parameters[{label, std::string("positions.") + key}] = {location_of(n->source()), reader::join(ppath, key)};
+            };
+            pair_of("extent", true, L.extent_x, L.extent_y);
+            pair_of("center", false, L.center_x, L.center_y);
+            if (L.type == sim::spatial_layout::kind::grid) {
+                if (auto v = r.indices(*pos, "shape", ppath, true, pwhere)) {
+                    if (v->size() != 2)
+                        r.error(*pos->get("shape"), reader::join(ppath, "shape"), "needs [columns, rows]");
+                    else
+                        L.columns = (*v)[0], L.rows = (*v)[1];
+                }
+                if (const toml::node* n = pos->get("shape"))
+                    d.parameters[{label, "positions.shape"}] = {location_of(n->source()), reader::join(ppath, "shape")};
+            } else if (const toml::node* n = pos->get("shape")) {
+                r.error(*n, reader::join(ppath, "shape"), "not used by layout = \"random\"");
+            }
+            L.periodic = r.boolean(*pos, "periodic", ppath, pwhere).value_or(false);
         }
         if (const toml::table* vars = as_table(r, t->get("variables"), path + ".variables")) {
             for (auto&& [k, v] : *vars) {
@@ -168,7 +205,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         r.check_keys(t, path,
                      {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "total", "autapses",
                       "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays",
-                      "plasticity"});
+                      "plasticity", "p0", "kernel", "width", "mask_radius", "velocity"});
         sim::projection_spec s;
         s.source = r.string(t, "source", path, true, where).value_or("");
         s.target = r.string(t, "target", path, true, where).value_or("");
@@ -177,12 +214,13 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         const std::string label = "projection '" + s.name + "'";
         r.remember_object(label, where, path);
         for (const char* k : {"source", "target", "port", "probability", "indegree", "outdegree", "total", "weight", "delay",
-                              "sources", "targets", "weights", "delays"})
+                              "sources", "targets", "weights", "delays", "p0", "kernel", "width", "mask_radius",
+                              "velocity"})
             r.remember_key(label, k, t, k, path);
         r.remember_key(label, "rule", t, "rule", path);
         const auto rule = r.choice(t, "rule", path, true, where,
                                    {"one_to_one", "all_to_all", "pairwise_bernoulli", "fixed_indegree",
-                                    "fixed_outdegree", "fixed_total_number", "explicit"});
+                                    "fixed_outdegree", "fixed_total_number", "explicit", "distance_dependent"});
         const bool autapses = r.boolean(t, "autapses", path, where).value_or(true);
         const bool multapses = r.boolean(t, "multapses", path, where).value_or(true);
         auto forbid = [&](std::initializer_list<std::string_view> keys, const std::string& why) {
@@ -210,6 +248,22 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
                     static_cast<std::uint64_t>(r.integer(t, "outdegree", path, true, where, 0).value_or(0)), autapses,
                     multapses);
                 forbid({"probability", "indegree", "sources", "targets", "total"}, "by rule fixed_outdegree");
+            } else if (*rule == "distance_dependent") {
+                // NEST's spatial pairwise_bernoulli (spatial.hpp): p0 k(distance) within mask_radius.
+                sim::spatial_kernel k;
+                k.p0 = r.number(t, "p0", path, true, where).value_or(0.0);
+                const auto kind = r.choice(t, "kernel", path, true, where, {"gaussian", "exponential", "constant"});
+                k.type = !kind || *kind == "gaussian" ? sim::spatial_kernel::kind::gaussian
+                         : *kind == "exponential"     ? sim::spatial_kernel::kind::exponential
+                                                      : sim::spatial_kernel::kind::constant;
+                if (kind && *kind != "constant") k.width = r.number(t, "width", path, true, where).value_or(1.0);
+                else forbid({"width"}, "by kernel = \"constant\"");
+                k.mask_radius = r.number(t, "mask_radius", path, kind && *kind == "constant", where)
+                                    .value_or(std::numeric_limits<double>::infinity());
+                k.velocity = r.number(t, "velocity", path, false, where).value_or(0.0);
+                s.rule = R::distance_dependent(k, autapses);
+                forbid({"probability", "indegree", "outdegree", "sources", "targets", "total", "multapses"},
+                       "by rule distance_dependent");
             } else if (*rule == "fixed_total_number") {
                 s.rule = R::fixed_total_number(
                     static_cast<std::uint64_t>(r.integer(t, "total", path, true, where, 0).value_or(0)), autapses,
@@ -227,6 +281,8 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
             }
         }
         if (rule && *rule != "explicit") forbid({"weights", "delays"}, "unless rule = \"explicit\"");
+        if (rule && *rule != "distance_dependent")
+            forbid({"p0", "kernel", "width", "mask_radius", "velocity"}, "unless rule = \"distance_dependent\"");
         const bool explicit_weights = rule && *rule == "explicit" && t.get("weights");
         if (const toml::node* w = t.get("weight")) {
             if (auto dist = r.distribution(*w, reader::join(path, "weight"))) s.weight = *dist;

@@ -62,6 +62,10 @@ class Population:
     def ports(self):
         return self._net._engine_now().population_info(self.index)["ports"]
 
+    def positions(self):
+        """(x, y) arrays of the neurons' positions on their 2D sheet (empty without positions)."""
+        return self._net._engine_now().positions(self.index)
+
     def state(self, variable):
         """The engine's own array of `variable` (one value per neuron), writable, without a copy."""
         return self._net._engine_now().state(self.index, variable)
@@ -321,14 +325,16 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None, variables=None, update=None):
+    def population(self, name, model, size, params=None, initial=None, variables=None, update=None, positions=None):
         """[populations.NAME]: `size` neurons of `model`. params = {name: value}, where a value is a
         number (the same for every neuron), a distribution (lamina.normal(-50, 2): drawn per neuron),
         an array of one value per neuron, {"file": "x.npy"} / {"file": "x.h5", "dataset": "/d"}, or
         an expression string of the per-neuron `variables` ({"r": lamina.uniform(0, 1)}), e.g.
         "-65 + 15 * r^2". initial = {state variable: number or distribution}. update = "clock"
         (default), "event" (advance a neuron only when input reaches it or a spike is due;
-        lif_psc_delta) or "auto"."""
+        lif_psc_delta) or "auto". positions = {"layout": "grid", "shape": [columns, rows],
+        "extent": [x, y], "center": [x, y], "periodic": False} or {"layout": "random", ...}: the
+        neurons on a 2D sheet, for connect(..., "distance_dependent", ...)."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
@@ -339,18 +345,22 @@ class Network:
                                   "variables": dict(variables) if variables else None,
                                   "params": params if params else None,
                                   "initial": dict(initial) if initial else None,
-                                  "update": update})
+                                  "update": update,
+                                  "positions": dict(positions) if positions else None})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p
         return p
 
     def connect(self, source, target, rule, *, weight=None, delay=None, port=None, plasticity=None, name=None,
                 probability=None, indegree=None, outdegree=None, total=None, autapses=None,
-                multapses=None, sources=None, targets=None, weights=None, delays=None):
+                multapses=None, sources=None, targets=None, weights=None, delays=None, p0=None, kernel=None,
+                width=None, mask_radius=None, velocity=None):
         """[[projections]]: rule is one_to_one, all_to_all, pairwise_bernoulli (probability),
         fixed_indegree (indegree), fixed_outdegree (outdegree), fixed_total_number (total) or explicit (sources, targets and
-        optionally weights, delays); weight and delay are numbers or distributions; plasticity =
-        {"rule": ..., "short_term": ..., parameter: number}."""
+        optionally weights, delays) or distance_dependent (populations with positions; p0, kernel =
+        "gaussian" | "exponential" | "constant", width, mask_radius, velocity: probability p0 k(d)
+        within mask_radius, delay + d / velocity); weight and delay are numbers or distributions;
+        plasticity = {"rule": ..., "short_term": ..., parameter: number}."""
         self._require_unbuilt(f"projection '{name or ''}'")
         entry = self._add("projections", {
             "name": name, "source": _name_of(source), "target": _name_of(target), "rule": rule,
@@ -361,7 +371,8 @@ class Network:
             "targets": None if targets is None else _indices(targets, "targets"),
             "weights": None if weights is None else _numbers(weights, "weights"),
             "delays": None if delays is None else _numbers(delays, "delays"),
-            "plasticity": dict(plasticity) if plasticity else None})
+            "plasticity": dict(plasticity) if plasticity else None,
+            "p0": p0, "kernel": kernel, "width": width, "mask_radius": mask_radius, "velocity": velocity})
         default = f"{entry['source']}->{entry['target']}"
         taken = {p.name for p in self.projections}
         final = entry.get("name", default)

@@ -187,6 +187,13 @@ void bind_network(py::module_& m) {
             d["ports"] = ports;
             return d;
         })
+        .def("positions", [](const network& n, std::size_t q) {
+            // (x, y) of every neuron on its 2D sheet (spatial.hpp); empty without positions.
+            const auto& p = n.population_at(q);
+            if (!p.layout.has_positions()) return py::make_tuple(py::array_t<double>(0), py::array_t<double>(0));
+            auto pos = lamina::sim::make_positions(p.layout, p.size(), n.config().seed, static_cast<std::uint32_t>(q));
+            return py::make_tuple(py::array_t<double>(pos.x.size(), pos.x.data()), py::array_t<double>(pos.y.size(), pos.y.data()));
+        })
         .def("parameter", [](const network& n, std::size_t q, const std::string& name) {
             return n.population_at(q).parameter(name);
         })

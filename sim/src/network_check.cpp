@@ -82,8 +82,16 @@ void check_delay(const distribution& d, double dt, const std::string& object) {
 
 // In double precision: products of sizes and degrees may exceed 64 bits, and an estimate that
 // wrapped around would let an impossible network through.
-double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt) {
+double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt,
+                         const spatial_layout* source_layout = nullptr) {
     switch (r.type) {
+    case connection_rule::kind::distance_dependent: {
+        // p0 times the kernel's share of the sheet: an upper bound, since the kernel's integral over
+        // the plane exceeds that over the sheet (the memory estimate must not be low).
+        const double area = source_layout ? source_layout->extent_x * source_layout->extent_y : 0.0;
+        const double share = area > 0.0 ? std::min(1.0, r.kernel.plane_integral() / area) : 1.0;
+        return std::clamp(r.kernel.p0, 0.0, 1.0) * share * double(ns) * double(nt);
+    }
     case connection_rule::kind::one_to_one: return double(nt);
     case connection_rule::kind::all_to_all: return double(ns) * double(nt);
     case connection_rule::kind::pairwise_bernoulli: return r.probability * double(ns) * double(nt);
@@ -98,6 +106,58 @@ double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64
 std::size_t saturate(double bytes) {
     return bytes >= double(std::numeric_limits<std::size_t>::max()) ? std::numeric_limits<std::size_t>::max()
                                                                       : static_cast<std::size_t>(bytes);
+}
+
+// A population's positions (spatial.hpp): a grid that holds exactly its neurons, a positive extent.
+void check_layout(const population& p) {
+    const auto& L = p.layout;
+    if (!L.has_positions()) return;
+    const std::string obj = "population '" + p.name() + "'";
+    if (!(L.extent_x > 0.0) || !(L.extent_y > 0.0) || !std::isfinite(L.extent_x) || !std::isfinite(L.extent_y))
+        throw parameter_error(obj, "positions.extent",
+                              fmt::format("must be finite and > 0, got [{}, {}]", L.extent_x, L.extent_y));
+    if (!std::isfinite(L.center_x) || !std::isfinite(L.center_y))
+        throw parameter_error(obj, "positions.center", "must be finite");
+    if (L.type == spatial_layout::kind::grid && L.columns * L.rows != p.size())
+        throw parameter_error(obj, "positions.shape",
+                              fmt::format("a grid of {} x {} holds {} neurons; the population has {}", L.columns,
+                                          L.rows, L.columns * L.rows, p.size()));
+}
+
+// A distance-dependent projection: positions on both sides, a kernel that is a probability, the
+// same sheet on both sides when periodic, and a constant base delay when delays grow with distance.
+void check_distance_rule(const projection_spec& s, const population& src, const population& tgt,
+                         const std::string& obj, double dt) {
+    const auto& k = s.rule.kernel;
+    for (const population* p : {&src, &tgt})
+        if (!p->layout.has_positions())
+            throw parameter_error(obj, "rule",
+                                  "distance_dependent needs positions for population '" + p->name() +
+                                      "' (positions = { layout = \"grid\" | \"random\", ... })");
+    if (!(k.p0 >= 0.0 && k.p0 <= 1.0)) throw parameter_error(obj, "p0", fmt::format("must be in [0, 1], got {}", k.p0));
+    if (k.type != spatial_kernel::kind::constant && (!(k.width > 0.0) || !std::isfinite(k.width)))
+        throw parameter_error(obj, "width", fmt::format("must be finite and > 0, got {}", k.width));
+    if (!(k.mask_radius > 0.0))
+        throw parameter_error(obj, "mask_radius", fmt::format("must be > 0, got {}", k.mask_radius));
+    if (k.type == spatial_kernel::kind::constant && !std::isfinite(k.mask_radius) && k.p0 > 0.0)
+        throw parameter_error(obj, "mask_radius", "a constant kernel needs a finite mask radius (else use pairwise_bernoulli)");
+    if (!(k.velocity >= 0.0) || !std::isfinite(k.velocity))
+        throw parameter_error(obj, "velocity", fmt::format("must be finite and >= 0, got {}", k.velocity));
+    if (k.velocity > 0.0) {
+        if (!s.delay_ms.is_constant())
+            throw parameter_error(obj, "delay",
+                                  "with a velocity the delay is delay + distance / velocity: give one constant delay");
+        if (!(s.delay_ms.a >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "delay", fmt::format("must be at least one step ({} ms), got {}", dt, s.delay_ms.a));
+    }
+    const auto& a = src.layout;
+    const auto& b = tgt.layout;
+    if ((a.periodic || b.periodic) &&
+        (a.periodic != b.periodic || a.extent_x != b.extent_x || a.extent_y != b.extent_y || a.center_x != b.center_x ||
+         a.center_y != b.center_y))
+        throw parameter_error(obj, "rule",
+                              "periodic boundaries need both populations on the same sheet (equal extent, center "
+                              "and periodic)");
 }
 
 // The rate shapes of a Poisson device (poisson_input_spec): one shape at a time, rates >= 0
@@ -208,6 +268,7 @@ std::vector<parameter_error> network::check() const {
         }
     };
     for (auto& p : populations_) checked([&] { p->lower(dt); });
+    for (auto& p : populations_) checked([&] { check_layout(*p); });
 
     for (std::size_t k = 0; k < projections_.size(); ++k) checked([&] {
         const auto& s = projections_[k].spec;
@@ -226,6 +287,7 @@ std::vector<parameter_error> network::check() const {
                 throw parameter_error(obj, "rule", fmt::format("one_to_one needs equal sizes, got {} and {}", ns, nt));
             break;
         case K::all_to_all: break;
+        case K::distance_dependent: check_distance_rule(s, *populations_[src], tp, obj, dt); break;
         case K::pairwise_bernoulli:
             if (!(r.probability >= 0.0 && r.probability <= 1.0))
                 throw parameter_error(obj, "probability", fmt::format("must be in [0, 1], got {}", r.probability));
@@ -437,6 +499,12 @@ std::vector<parameter_error> network::check() const {
     return problems;
 }
 
+const spatial_layout* network::source_layout(const projection_spec& s) const {
+    for (const auto& p : populations_)
+        if (p->name() == s.source) return &p->layout;
+    return nullptr;
+}
+
 std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection_spec& s) const {
     std::uint64_t ns = 0, nt = 0;
     for (const auto& p : populations_) {
@@ -460,7 +528,7 @@ std::size_t network::estimate_memory() const {
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
         const auto& r = pr.spec.rule;
-        const double syn = expected_synapses(r, ns, nt) * share;
+        const double syn = expected_synapses(r, ns, nt, source_layout(pr.spec)) * share;
         const bool one_weight = pr.spec.weight.is_constant() && r.weights.empty() && !pr.spec.plasticity;
         const double per_synapse = 4.0 + (one_weight ? 0.0 : 4.0) + (pr.spec.plasticity ? 8.0 : 0.0);
         const double scratch = (r.type == K::fixed_outdegree || r.type == K::explicit_list) ? 24.0
@@ -492,7 +560,7 @@ std::uint64_t network::expected_synapse_count() const {
     double n = 0.0;
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
-        n += expected_synapses(pr.spec.rule, ns, nt);
+        n += expected_synapses(pr.spec.rule, ns, nt, source_layout(pr.spec));
     }
     return n >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(n);
 }

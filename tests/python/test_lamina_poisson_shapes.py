@@ -74,3 +74,24 @@ def test_the_same_input_on_one_and_two_threads():
         net.run(40.0)
         out.append(P.state("V_m").copy())
     assert np.array_equal(out[0], out[1])
+
+
+def test_distance_dependent_projection_from_python():
+    net = lamina.Network(dt=0.1, seed=2, threads=1)
+    torus = {"extent": [1.0, 1.0], "periodic": True}
+    E = net.population("E", "lif_psc_delta", 100, positions={"layout": "grid", "shape": [10, 10], **torus})
+    I = net.population("I", "lif_psc_delta", 50, positions={"layout": "random", **torus})
+    net.connect(E, I, "distance_dependent", p0=1.0, kernel="constant", mask_radius=0.2, velocity=0.1,
+                weight=0.1, delay=0.2)
+    x, y = E.positions()
+    assert x.size == 100 and x.min() == pytest.approx(-0.45) and y.max() == pytest.approx(0.45)
+    xi, yi = I.positions()
+    assert np.all(np.abs(xi) <= 0.5) and np.all(np.abs(yi) <= 0.5)
+    w = net.projections[0].weights
+    # Each I neuron connects to every E neuron within 0.2 on the torus.
+    expected = 0
+    for j in range(50):
+        dx = np.abs(x - xi[j]); dx = np.minimum(dx, 1.0 - dx)
+        dy = np.abs(y - yi[j]); dy = np.minimum(dy, 1.0 - dy)
+        expected += int(np.sum(np.hypot(dx, dy) <= 0.2))
+    assert w.size == expected
