@@ -313,8 +313,8 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
         const auto type = r.choice(t, "type", path, true, where,
-                                   {"poisson", "inhomogeneous_poisson", "sinusoidal_poisson", "spike_generator", "dc",
-                                    "step_current", "neuron_currents", "noise"});
+                                   {"poisson", "spike_generator", "dc", "step_current", "neuron_currents", "noise",
+                                    "inhomogeneous_poisson", "sinusoidal_poisson"});
         if (!type) return;
         const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
         const std::string target = r.string(t, "target", path, true, where).value_or("");

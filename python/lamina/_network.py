@@ -149,7 +149,8 @@ class Stimulus:
             raise TypeError(f"stimulus '{self.name}' is a {self.kind} stimulus; {what} needs a {kind} stimulus")
 
     def set_rate(self, rate):
-        """Rate (Hz) of a Poisson input from now on; 0 stops it."""
+        """Rate (Hz) of a Poisson input from now on, the same for every target; 0 stops it. A time
+        series, sinusoid or per-neuron rates the input had are replaced."""
         self._require("poisson", "set_rate")
         self._net._engine_now().set_poisson_rate(self.index, float(rate))
 
