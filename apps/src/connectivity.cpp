@@ -68,6 +68,11 @@ std::string matrices_json(const std::string& file, const std::vector<std::string
         s += ", \"lag_rad\": " + json_matrix(c.lag[b], c.signals);
         s += ", \"aec\": " + json_matrix(c.aec[b], c.signals) + "}";
     }
+    s += "], \"skipped\": [";
+    for (std::size_t b = 0; b < c.skipped.size(); ++b)
+        s += fmt::format("{}{{\"name\": {}, \"low_hz\": {}, \"high_hz\": {}, \"reason\": {}}}", b ? ", " : "",
+                         json_string(c.skipped[b].name), json_number(c.skipped[b].band.low),
+                         json_number(c.skipped[b].band.high), json_string(c.skipped[b].reason));
     return s + "]}";
 }
 
@@ -83,6 +88,11 @@ void write_matrices(const std::string& path, const std::vector<std::string>& nam
         g.set_attribute("segments", std::int64_t(c.segments));
         g.set_attribute("coherence_chance", c.coherence_chance);
         g.set_attribute("layout", "per band: N x N matrices, row i column j = signals[i], signals[j]");
+        if (!c.skipped.empty()) {
+            std::vector<std::string> skipped;
+            for (const auto& k : c.skipped) skipped.push_back(k.name + ": " + k.reason);
+            g.set_attribute("skipped_bands", std::span<const std::string>(skipped));
+        }
         for (std::size_t b = 0; b < c.bands.size(); ++b) {
             auto bg = g.create_group(c.bands[b]);
             bg.set_attribute("low_hz", c.band_limits[b].low);
@@ -162,11 +172,18 @@ int command_connectivity(const connectivity_cli& o) {
     const double fs = 1000.0 / dt;
     connectivity_matrices c;
     try {
-        auto bands = models::eeg::default_connectivity_bands();
-        std::erase_if(bands, [&](const auto& b) { return !(b.band.high < fs / 2.0); });
+        const auto bands = models::eeg::default_connectivity_bands();
         c = models::eeg::connectivity(values, fs, bands, std::size_t(std::llround(o.segment_s * fs)), o.overlap);
     } catch (const std::invalid_argument& e) {
         std::fprintf(stderr, "error: %s: %s\n", o.file.c_str(), e.what());
+        return exit_bad_input;
+    }
+    // A band the record cannot resolve is left out and named, never an error on its own.
+    for (const auto& k : c.skipped)
+        std::fprintf(stderr, "%s: %s %g-%g Hz skipped: %s\n", c.bands.empty() ? "error" : "warning", k.name.c_str(),
+                     k.band.low, k.band.high, k.reason.c_str());
+    if (c.bands.empty()) {
+        std::fprintf(stderr, "error: %s: no band can be resolved from %zu samples at %g Hz\n", o.file.c_str(), n, fs);
         return exit_bad_input;
     }
     const double seconds = double(n) / fs;
@@ -211,6 +228,8 @@ int command_connectivity(const connectivity_cli& o) {
                             names[j].c_str(), c.coherence[b][i * m + j], c.plv[b][i * m + j], c.lag[b][i * m + j],
                             c.aec[b][i * m + j]);
     }
+    for (const auto& k : c.skipped)
+        std::printf("  %s %g-%g Hz skipped: %s\n", k.name.c_str(), k.band.low, k.band.high, k.reason.c_str());
     if (!written.empty()) std::printf("  written to %s:%s\n", o.file.c_str(), written.c_str());
     if (!png.empty()) std::printf("  plot %s\n", png.c_str());
     return 0;

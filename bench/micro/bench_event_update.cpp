@@ -9,9 +9,12 @@
 // Modes: 0 clock (Poisson counts drawn per neuron and step, the clock default), 1 clock with the
 // Poisson input drawn in blocks (as event mode draws it: separates the gain of lazy updates from
 // that of cheaper input), 2 event, 3 auto.
+// sparse_exp: the same network of lif_psc_exp neurons (tau_syn 0.5 ms; each weight is the
+// current whose charge gives the jump above: w mV -> w C_m / tau_syn pA), clock (0) and event (2).
 // Run: build/bench/bench_event_update [--benchmark_filter=...]; bench/plot_event_update.py draws
 // the cost against rate from its JSON output (docs/performance.md, "Event-driven updates").
 #include "lamina/models/neuron/lif_psc_delta.hpp"
+#include "lamina/models/neuron/lif_psc_exp.hpp"
 #include "lamina/models/reference_networks.hpp"
 #include "lamina/sim/network.hpp"
 
@@ -31,41 +34,48 @@ sim::update_mode mode_of(int m) {
     return m >= 2 ? (m == 2 ? sim::update_mode::event : sim::update_mode::automatic) : sim::update_mode::clock;
 }
 
+template <class M>
 std::unique_ptr<sim::network> sparse_network(double drive, int mode) {
     sim::run_config cfg;
     cfg.threads = 1;
     cfg.seed = 3;
     auto net = std::make_unique<sim::network>(cfg);
-    models::lif_psc_delta::parameters p;
+    typename M::parameters p;
     p.tau_m = 20.0;
     p.E_L = 0.0;
     p.V_th = 20.0;
     p.V_reset = 10.0;
     p.t_ref = 2.0;
+    double to_weight = 1.0;  // mV of jump -> the port's unit
+    if constexpr (requires { p.tau_syn_ex; }) {
+        p.tau_syn_ex = p.tau_syn_in = 0.5;
+        to_weight = p.C_m / p.tau_syn_ex;
+    }
     for (const char* name : {"E", "I"}) {
-        auto& pop = net->add_population<models::lif_psc_delta>(name, name[0] == 'E' ? 80000 : 20000, p);
+        auto& pop = net->template add_population<M>(name, name[0] == 'E' ? 80000 : 20000, p);
         pop.requested_update = mode_of(mode);
         pop.set_initial("V_m", sim::distribution::uniform(0.0, 15.0));
     }
     for (const char* tgt : {"E", "I"}) {
-        net->connect({"", "E", tgt, sim::connection_rule::fixed_indegree(80), sim::distribution::constant(0.1),
+        net->connect({"", "E", tgt, sim::connection_rule::fixed_indegree(80), sim::distribution::constant(0.1 * to_weight),
                       sim::distribution::constant(1.5), "excitatory"});
-        net->connect({"", "I", tgt, sim::connection_rule::fixed_indegree(20), sim::distribution::constant(-0.4),
+        net->connect({"", "I", tgt, sim::connection_rule::fixed_indegree(20), sim::distribution::constant(-0.4 * to_weight),
                       sim::distribution::constant(1.5), "inhibitory"});
         sim::poisson_input_spec in;
         in.name = std::string("drive_") + tgt;
         in.target = tgt;
         in.rate_hz = drive;
-        in.weight = 5.0;
+        in.weight = 5.0 * to_weight;
         in.draw_in_blocks = mode == 1;
         net->add_poisson_input(in);
     }
     return net;
 }
 
-void sparse(benchmark::State& state) {
+template <class M>
+void sparse_of(benchmark::State& state) {
     const int level = static_cast<int>(state.range(0)), mode = static_cast<int>(state.range(1));
-    auto net = sparse_network(drive_hz[level], mode);
+    auto net = sparse_network<M>(drive_hz[level], mode);
     net->run(200.0);  // leave the initial transient
     std::uint64_t spikes0 = 0;
     for (auto c : net->spike_counts()) spikes0 += c;
@@ -84,6 +94,9 @@ void sparse(benchmark::State& state) {
     state.counters["wall_s_per_model_s"] =
         benchmark::Counter(model_s, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+void sparse(benchmark::State& state) { sparse_of<models::lif_psc_delta>(state); }
+void sparse_exp(benchmark::State& state) { sparse_of<models::lif_psc_exp>(state); }
 
 // W3 (reference_networks.cpp) with both populations in the given mode (0 clock, 2 event, 3 auto);
 // W3's Poisson drive is drawn per step in clock mode and in blocks otherwise.
@@ -113,6 +126,12 @@ void w3(benchmark::State& state) {
 
 BENCHMARK(sparse)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1, 2, 3}})
+    ->ArgNames({"rate", "mode"})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(sparse_exp)
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 2}})
     ->ArgNames({"rate", "mode"})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)

@@ -28,6 +28,7 @@ std::shared_ptr<const sim::plasticity> reward_rule(const substrate_learning& L, 
     p.baseline = L.baseline;
     p.W_min = 0.0;
     p.W_max = W_max;
+    p.update_interval = L.update_interval_ms;
     return std::make_shared<sim::plastic_rule<plasticity::reward_stdp>>(p);
 }
 

@@ -80,6 +80,8 @@ std::vector<std::string> substrate_config::problems() const {
                         {L.istdp_rho0, "learning.istdp_rho0"}, {L.istdp_eta, "learning.istdp_eta"}})
         nonnegative(v, n);
     if (!(L.istdp_W_max < 0.0) || !std::isfinite(L.istdp_W_max)) p.push_back("learning.istdp_W_max: must be < 0 (inhibitory)");
+    if (!(L.update_interval_ms >= dt_ms && L.update_interval_ms <= 20.0 * L.tau_c))
+        p.push_back(fmt::format("learning.update_interval_ms: must be in [dt_ms, 20 tau_c] (got {})", L.update_interval_ms));
     positive(label_rate_hz, "label_rate_hz");
     nonnegative(background_rate_hz, "background_rate_hz");
     nonnegative(background_mV, "background_mV");

@@ -13,7 +13,7 @@ models::mass::coupling lattice_coupling(const model_description& d, const run_ov
     namespace mass = models::mass;
     if (!d.lattice) throw model_file_error({{d.path, {}, "lattice", "the model file has no [lattice] table"}});
     const auto& l = *d.lattice;
-    if (l.coupling == "laplacian") return mass::laplacian_coupling{l.kappa};
+    if (l.coupling == "laplacian") return mass::laplacian_coupling{l.kappa, l.diffusion};
     if (l.coupling == "kernel") {
         mass::kernel_coupling kc;
         kc.strength = l.strength;

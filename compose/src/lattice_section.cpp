@@ -328,8 +328,9 @@ void read_lattice(reader& r, const toml::table& root, model_description& d, cons
         if (l.coupling == "none") {
             r.check_keys(*c, cpath, {"type"});
         } else if (l.coupling == "laplacian") {
-            r.check_keys(*c, cpath, {"type", "kappa"});
+            r.check_keys(*c, cpath, {"type", "kappa", "diffusion"});
             l.kappa = r.number(*c, "kappa", cpath, true, cwhere).value_or(0.0);
+            l.diffusion = r.numbers(*c, "diffusion", cpath, false, cwhere).value_or(std::vector<double>{});
         } else if (l.coupling == "matrix") {
             r.check_keys(*c, cpath, {"type", "strength", "diffusive", "connections", "file", "prior"});
             l.strength = r.number(*c, "strength", cpath, false, cwhere).value_or(1.0);
@@ -347,7 +348,7 @@ void read_lattice(reader& r, const toml::table& root, model_description& d, cons
             l.normalise = r.boolean(*c, "normalise", cpath, cwhere).value_or(true);
             l.diffusive = r.boolean(*c, "diffusive", cpath, cwhere).value_or(false);
         }
-        for (const char* k : {"kappa", "strength", "length", "radius", "velocity"})
+        for (const char* k : {"kappa", "strength", "length", "radius", "velocity", "diffusion"})
             if (const toml::node* n = c->get(k))
                 d.parameters[{"lattice", k}] = {location_of(n->source()), cpath + "." + k};
         for (const char* k : {"connections", "file", "prior"})  // where the engine's connection checks point

@@ -172,7 +172,7 @@ bridges::substrate_config parse_substrate_text(const std::string& text, const st
                  {"baseline", r.number(L.baseline)},       {"reward_gain", r.number(L.reward_gain)},
                  {"lateral_W_max", r.number(L.lateral_W_max)}, {"forward_W_max", r.number(L.forward_W_max)},
                  {"istdp_rho0", r.number(L.istdp_rho0)},   {"istdp_eta", r.number(L.istdp_eta)},
-                 {"istdp_W_max", r.number(L.istdp_W_max)}});
+                 {"istdp_W_max", r.number(L.istdp_W_max)}, {"update_interval_ms", r.number(L.update_interval_ms)}});
     }
     if (neuron_t) {
         auto& n = c.neuron;

@@ -2,7 +2,7 @@
 //   lamina_substrate_experiments association [--default]   recall against N and against the number of pairs
 //   lamina_substrate_experiments first-trigger [--seeds N] [--default]
 //   lamina_substrate_experiments false-triggers [--idle-ms MS]
-//   lamina_substrate_experiments reward [--idle-ms MS]
+//   lamina_substrate_experiments reward [--idle-ms MS] [--presentations N] [--seeds N]
 //   lamina_substrate_experiments long-idle [--idle-ms MS]
 // Without --default the small configuration (substrate_config::small()) is used.
 #include "lamina/bridges/substrate_experiments.hpp"
@@ -21,12 +21,14 @@ int main(int argc, char** argv) {
     }
     const std::string what = argv[1];
     substrate_config cfg = substrate_config::small();
-    std::size_t seeds = 10;
+    std::size_t seeds = 0;          // 0: each experiment's own default
+    std::size_t presentations = 0;  // 0: each experiment's own default
     double idle_ms = 3.6e6;
     for (int i = 2; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--default")) cfg = substrate_config{};
         else if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = std::strtoul(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--idle-ms") && i + 1 < argc) idle_ms = std::strtod(argv[++i], nullptr);
+        else if (!std::strcmp(argv[i], "--presentations") && i + 1 < argc) presentations = std::strtoul(argv[++i], nullptr, 10);
         else {
             std::fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
         }
     } else if (what == "first-trigger") {
         std::printf("| seed | exchanges to first trigger | labels | names a discussed pair |\n|---|---|---|---|\n");
-        for (std::uint64_t s = 1; s <= seeds; ++s) {
+        for (std::uint64_t s = 1; s <= (seeds ? seeds : 10); ++s) {
             const auto r = first_trigger(cfg, s, 40);
             std::string l;
             for (const auto& x : r.labels) l += (l.empty() ? "" : ", ") + x;
@@ -63,9 +65,15 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
         }
     } else if (what == "reward") {
-        const auto r = reward_experiment(cfg, 5, 3, idle_ms);
-        std::printf("rewarded pairs: %zu triggers, strength %.3f mV; unrewarded: %zu triggers, strength %.3f mV; ratio %.2f\n",
-                    r.rewarded_triggers, r.rewarded_strength, r.unrewarded_triggers, r.unrewarded_strength, r.ratio);
+        std::printf("| seed | presentations | rewarded triggers | unrewarded triggers | ratio | rewarded strength mV | unrewarded strength mV |\n|---|---|---|---|---|---|---|\n");
+        for (std::uint64_t s = 1; s <= (seeds ? seeds : 1); ++s) {
+            cfg.seed = s;
+            const std::size_t n = presentations ? presentations : 3;
+            const auto r = reward_experiment(cfg, 5, n, idle_ms);
+            std::printf("| %lu | %zu | %zu | %zu | %.2f | %.3f | %.3f |\n", (unsigned long)s, n, r.rewarded_triggers,
+                        r.unrewarded_triggers, r.ratio, r.rewarded_strength, r.unrewarded_strength);
+            std::fflush(stdout);
+        }
     } else if (what == "long-idle") {
         const auto r = long_idle(cfg, 10, 5, idle_ms);
         std::printf("idle %.1f h: recall %.3f -> %.3f, max population rate %.3f Hz, %zu triggers (%zu naming learned pairs), wall %.0f s\n",

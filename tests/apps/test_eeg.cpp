@@ -421,6 +421,58 @@ TEST_CASE("lamina connectivity: two signals with a set lag, matrices in the file
     CHECK(slurp(png).substr(1, 3) == "PNG");
 }
 
+TEST_CASE("lamina connectivity: a 100 ms record skips the bands it cannot resolve and says why", "[eeg][connectivity][cli]") {
+    // 100 samples at 1 kHz: frequency bins every 10 Hz, so delta (1-4) and theta (4-8 Hz) hold none;
+    // alpha (10 Hz), beta (20, 30 Hz) and gamma (30, 40 Hz) are computed.
+    auto write = [](const fs::path& path, std::size_t n, double dt_ms) {
+        std::mt19937_64 rng(3);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        std::vector<double> t(n), x(n), y(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            t[k] = double(k + 1) * dt_ms;
+            x[k] = std::sin(2.0 * std::numbers::pi * 0.01 * t[k]) + 0.3 * normal(rng);
+            y[k] = std::sin(2.0 * std::numbers::pi * 0.01 * t[k] - 0.5) + 0.3 * normal(rng);
+        }
+        sim::result_file_writer w(path.string());
+        w.add_signal_recorder("a", "none", "mV");
+        w.add_signal_recorder("b", "none", "mV");
+        w.signals("a", t, x);
+        w.signals("b", t, y);
+        w.finish();
+    };
+    const auto path = scratch() / "connectivity_short.h5";
+    write(path, 100, 1.0);
+    auto r = run_lamina("connectivity " + path.string() + " --json --no-png");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("\"skipped\": [{\"name\": \"delta\""));
+    CHECK_THAT(r.out, Catch::Contains("{\"name\": \"theta\""));
+    CHECK_THAT(r.out, Catch::Contains("the 0.1 s record resolves 10 Hz and has no frequency bin in the band"));
+    CHECK_THAT(r.err, Catch::Contains("warning: delta 1-4 Hz skipped"));
+    const auto f = sim::hdf5::file::open(path.string());
+    CHECK_FALSE(f.is_group("connectivity/delta"));
+    CHECK_FALSE(f.is_group("connectivity/theta"));
+    REQUIRE(f.is_group("connectivity/alpha"));
+    CHECK(f.is_group("connectivity/gamma"));
+    CHECK(f.read<double>("connectivity/alpha/plv")[1] > 0.5);  // the two 10 Hz sines are locked
+    // The text output names every skipped band.
+    r = run_lamina("connectivity " + path.string() + " --no-png --no-write");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("delta 1-4 Hz skipped"));
+    CHECK_THAT(r.out, Catch::Contains("theta 4-8 Hz skipped"));
+    // Segments shorter than the record: the coherence grid decides (0.05 s resolves 20 Hz: alpha goes too).
+    r = run_lamina("connectivity " + path.string() + " --segment 0.05 --json --no-png --no-write");
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("{\"name\": \"alpha\", \"low_hz\": 8, \"high_hz\": 13, \"reason\": \"Welch segments of 0.05 s"));
+    // No band at all (64 samples at 10 kHz resolve 156 Hz): an error listing every band, status 2.
+    const auto tiny = scratch() / "connectivity_tiny.h5";
+    write(tiny, 64, 0.1);
+    r = run_lamina("connectivity " + tiny.string() + " --no-png");
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("error: gamma 30-45 Hz skipped"));
+    CHECK_THAT(r.err, Catch::Contains("no band can be resolved"));
+}
+
 TEST_CASE("model files: proxies and lead fields are checked with located messages", "[eeg][modelfile]") {
     const std::string base = R"([run]
 duration = 10.0

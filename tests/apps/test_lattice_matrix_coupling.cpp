@@ -351,3 +351,39 @@ TEST_CASE("matrix coupling: examples/regions_matrix.toml runs and lamina spectru
     CHECK(json_value(r.out, "alpha") > 0.5 * json_value(r.out, "total"));
     CHECK(std::isfinite(json_value(r.out, "exponent")));
 }
+
+TEST_CASE("laplacian coupling with state diffusion: a model file gives the C++ API's recording, bitwise", "[lattice][modelfile]") {
+    // A 4 x 4 Wilson-Cowan E/I sheet whose E and I both spread (D_E 0.01, D_I 0.1 mm^2/ms), with noise.
+    const std::string text = "[run]\ndt = 0.1\nseed = 7\nthreads = 2\n\n"
+                             "[lattice]\nmodel = \"wilson_cowan\"\nrows = 4\ncols = 4\ninterval = 1.0\nnodes = [0, 5, 15]\n"
+                             "params = { sigma_e = 0.01, P = 2.0 }\n\n"
+                             "[lattice.coupling]\ntype = \"laplacian\"\nkappa = 0.2\ndiffusion = [0.01, 0.1]\n";
+    const auto d = compose::parse_model_text(text, "m.toml");
+    mass::lattice_config c;
+    c.rows = 4;
+    c.cols = 4;
+    c.dt = 0.1;
+    c.seed = 7;
+    c.method = mass::scheme::heun;
+    mass::wilson_cowan::parameters p;
+    p.sigma_e = 0.01;
+    p.P = 2.0;
+    mass::laplacian_coupling k;
+    k.kappa = 0.2;
+    k.diffusion = {0.01, 0.1};
+    const auto a = run_model(d, 2000);
+    require_identical(a, run_api<mass::wilson_cowan>(c, p, k, {0, 5, 15}, 10, 2000));
+    // The diffusion matters.
+    k.diffusion.clear();
+    CHECK(a.values != run_api<mass::wilson_cowan>(c, p, k, {0, 5, 15}, 10, 2000).values);
+    // Three coefficients for a two-variable mass: refused with the key's place and the variables.
+    const auto bad = compose::parse_model_text(std::regex_replace(text, std::regex("\\[0.01, 0.1\\]"), "[0.01, 0.1, 0.2]"),
+                                               "m.toml");
+    try {
+        compose::instantiate_lattice(bad, {});
+        FAIL("three diffusion coefficients were accepted");
+    } catch (const std::exception& e) {
+        CHECK_THAT(std::string(e.what()), Catch::Contains("m.toml:17:13: lattice.coupling.diffusion"));
+        CHECK_THAT(std::string(e.what()), Catch::Contains("2 state variables (E, I)"));
+    }
+}

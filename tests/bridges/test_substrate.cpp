@@ -193,6 +193,18 @@ TEST_CASE("The default substrate has 220,000 neurons and at most 5 % of its sens
     CHECK(d.problems().empty());
 }
 
+TEST_CASE("With equal exposure, rewarded pairs trigger at least twice as often as unrewarded ones", "[substrate]") {
+    // Five pairs rewarded after their one presentation, five not: the reward's dopamine turns the
+    // pairs' eligibility into lateral weight strong enough to propagate a replay; without it a
+    // one-shot pair stays below the threshold (docs/substrate.md, "Reward").
+    auto cfg = substrate_config::small();
+    cfg.seed = 2;
+    const auto r = bridges::reward_experiment(cfg, 5, 1, 30000.0);
+    CHECK(r.rewarded_triggers >= 3);
+    CHECK(r.rewarded_triggers >= 2 * r.unrewarded_triggers);
+    CHECK(r.rewarded_strength > 2.0 * r.unrewarded_strength);
+}
+
 TEST_CASE("A scripted conversation triggers its first idle association within 40 exchanges, naming a discussed pair",
           "[substrate][long]") {
     for (std::uint64_t seed = 1; seed <= 10; ++seed) {

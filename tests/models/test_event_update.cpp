@@ -3,6 +3,7 @@
 // thread count, across chained runs and checkpoints; Poisson input drawn in blocks must be the
 // Poisson process it replaces.
 #include "lamina/models/neuron/lif_psc_delta.hpp"
+#include "lamina/models/neuron/lif_cond_exp.hpp"
 #include "lamina/models/neuron/lif_psc_exp.hpp"
 #include "lamina/sim/network.hpp"
 
@@ -245,7 +246,7 @@ TEST_CASE("explicit event mode is refused where it cannot hold; auto falls back 
     cfg.threads = 1;
     {
         sim::network net(cfg);
-        auto& pop = net.add_population<models::lif_psc_exp>("x", 10);
+        auto& pop = net.add_population<models::lif_cond_exp>("x", 10);
         pop.requested_update = update_mode::event;
         REQUIRE_THROWS_WITH(net.build(), Catch::Contains("population 'x'") && Catch::Contains("update") &&
                                              Catch::Contains("no event-driven update"));

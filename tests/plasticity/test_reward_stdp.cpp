@@ -242,6 +242,148 @@ TEST_CASE("reward_stdp weights do not depend on the update interval; bounds hold
 
 namespace {
 
+// Reward STDP for one synapse, replayed from recorded spikes: every event applied at its own step
+// in the engine's order within a step (arrival, dynamics update, post spike), with the rule's own
+// functions and the engine's trace and modulator conventions: an independent account of what the
+// engine's projection loops (rows, reverse index, shards) must compute.
+struct immediate_reward_synapse {
+    const reward_stdp::constants& c;
+    double dt;
+    std::int64_t every;  // dynamics interval in steps
+    float w, C = 0.0f, k = 0.0f;
+    double pre_value = 0.0, post_value = 0.0;
+    std::int64_t pre_last = -1, post_last = -1;
+
+    static double decay(double tau, double dt, std::int64_t since) {
+        return since < 0 ? 0.0 : std::exp(-double(since) * (dt / tau));
+    }
+};
+
+struct immediate_modulator {
+    double dt, tau_d;
+    std::int64_t since = 0;
+    double start = 0.0;
+    std::vector<sim::modulator_jump> jumps;
+    reward_stdp::context at(const reward_stdp::constants& c, std::int64_t now) const {
+        std::size_t n = 0;
+        while (n < jumps.size() && jumps[n].step <= now) ++n;
+        return reward_stdp::event_context(c, sim::modulator_history{dt, since, now, start,
+                                                                    std::span<const sim::modulator_jump>(jumps.data(), n)});
+    }
+    void restart(std::int64_t step) {
+        double m = start * std::exp(-double(step - since) * dt / tau_d);
+        for (const auto& j : jumps) m += j.amount * std::exp(-double(step - j.step) * dt / tau_d);
+        start = m;
+        jumps.clear();
+        since = step;
+    }
+};
+
+} // namespace
+
+TEST_CASE("reward STDP weights equal an event-by-event replay of the recorded spikes bitwise",
+          "[plasticity][reward_stdp]") {
+    // 16 pre neurons at ~40 Hz onto 6 post neurons at ~150 Hz, all to all, 1 ms delay, on 2
+    // threads; rewards (one a punishment) arrive between runs.
+    const std::uint32_t n_pre = 16, n_post = 6;
+    const double T = 3000.0;
+    sim::random_stream g(7, sim::stream_purpose::user, 0x5254, 0);
+    auto train = [&](double rate_hz) {
+        std::vector<double> t;
+        const auto gap = [&] { return -std::log(g.uniform()) * 1000.0 / rate_hz; };
+        for (double x = 1.0 + gap(); x < T - 5.0; x += gap())
+            t.push_back(std::round(x / dt) * dt);
+        t.erase(std::unique(t.begin(), t.end(), [](double a, double b) { return std::abs(a - b) < dt / 2; }), t.end());
+        return t;
+    };
+    sim::run_config cfg;
+    cfg.threads = 2;
+    sim::network net(cfg);
+    net.add_population<lif_psc_delta>("pre", n_pre, relay());
+    net.add_population<lif_psc_delta>("post", n_post, relay());
+    for (std::uint32_t i = 0; i < n_pre; ++i) drive(net, "pre", i, train(40.0));
+    for (std::uint32_t j = 0; j < n_post; ++j) drive(net, "post", j, train(150.0));
+    std::vector<std::uint32_t> src, tgt;
+    for (std::uint32_t i = 0; i < n_pre; ++i)
+        for (std::uint32_t j = 0; j < n_post; ++j) {
+            src.push_back(i);
+            tgt.push_back(j);
+        }
+    std::vector<float> w0(src.size(), 2.0f);
+    sim::projection_spec s{"rstdp", "pre", "post", sim::connection_rule::explicit_list(src, tgt, w0),
+                           sim::distribution::constant(0.0), sim::distribution::constant(1.0), "excitatory"};
+    reward_stdp::parameters p;
+    p.A_plus = 0.4;
+    p.A_minus = 0.45;
+    s.plasticity = std::make_shared<sim::plastic_rule<reward_stdp>>(p);
+    const auto k = net.connect(s);
+    net.record_spikes({"pre_spikes", "pre", {}});
+    net.record_spikes({"post_spikes", "post", {}});
+    const std::vector<std::pair<double, double>> rewards = {{250.3, 0.05}, {900.0, 0.2}, {1400.7, -0.1}, {2222.2, 0.1}};
+    for (auto [t, a] : rewards) {
+        net.run(t - net.current_time_ms());
+        net.modulate(k, a);
+    }
+    net.run(T - net.current_time_ms());
+    const auto tab = net.synapses(k);
+
+    // Replay: spike at step n is recorded at (n + 1) dt and arrives at step n + 10.
+    const auto& c = rule_of(net, k).constants();
+    const auto steps_of = [&](std::size_t pop, std::uint32_t i, std::int64_t shift) {
+        std::vector<std::int64_t> out;
+        const auto sp = net.spikes(pop);
+        for (std::size_t m = 0; m < sp.times_ms.size(); ++m)
+            if (sp.neurons[m] == i) out.push_back(std::llround(sp.times_ms[m] / dt) - 1 + shift);
+        return out;
+    };
+    const std::int64_t last_step = std::llround(T / dt);
+    std::size_t post_spikes_max = 0, compared = 0, moved = 0;
+    for (std::size_t x = 0; x < tab.source.size(); ++x) {
+        const auto arrivals = steps_of(0, tab.source[x], 10);
+        const auto posts = steps_of(1, tab.target[x], 0);
+        post_spikes_max = std::max(post_spikes_max, posts.size());
+        immediate_modulator mod{dt, c.tau_d};
+        immediate_reward_synapse syn{c, dt, c.interval_steps, 2.0f};
+        std::array<float*, 2> vars{&syn.C, &syn.k};
+        std::size_t a = 0, q = 0, r = 0;
+        for (std::int64_t n = 0; n < last_step; ++n) {
+            while (r < rewards.size() && std::llround(rewards[r].first / dt) == n) {
+                mod.jumps.push_back({n, rewards[r].second});
+                ++r;
+            }
+            if (a < arrivals.size() && arrivals[a] == n) {
+                const std::array<double, 1> pre{syn.pre_value * syn.decay(c.tau_plus, dt, syn.pre_last < 0 ? -1 : n - syn.pre_last)};
+                const std::array<double, 1> post{syn.post_value * syn.decay(c.tau_minus, dt, syn.post_last < 0 ? -1 : n - syn.post_last)};
+                syn.w = float(reward_stdp::on_pre(c, double(syn.w), vars, pre, post, mod.at(c, n + 1)));
+                syn.pre_value = pre[0] + 1.0;
+                syn.pre_last = n;
+                ++a;
+            }
+            if ((n + 1) % syn.every == 0) {
+                syn.w = float(reward_stdp::advance(c, double(syn.w), vars, n + 1 - mod.since, mod.at(c, n + 1)));
+                mod.restart(n + 1);
+            }
+            if (q < posts.size() && posts[q] == n) {
+                const std::array<double, 1> pre{syn.pre_value * syn.decay(c.tau_plus, dt, syn.pre_last < 0 ? -1 : n - syn.pre_last)};
+                const std::array<double, 1> post{syn.post_value * syn.decay(c.tau_minus, dt, syn.post_last < 0 ? -1 : n - syn.post_last)};
+                syn.w = float(reward_stdp::on_post(c, double(syn.w), vars, pre, post, mod.at(c, n + 1)));
+                syn.post_value = post[0] + 1.0;
+                syn.post_last = n;
+                ++q;
+            }
+        }
+        // Both are the weight at the synapse's last event or dynamics update.
+        CHECK(tab.weight[x] == syn.w);
+        compared += tab.weight[x] == syn.w;
+        moved += std::abs(syn.w - 2.0f) > 0.05f;
+    }
+    CHECK(post_spikes_max > 300);
+    CHECK(compared == tab.source.size());
+    CHECK(moved > tab.source.size() / 2);
+}
+
+namespace {
+
 // The conditioning experiment of Izhikevich (2007, Fig. 1; daspnet.m) with lamina devices.
 // Network (daspnet): Ne excitatory RS (a 0.02, d 8) and Ni inhibitory (a 0.1, d 2) Izhikevich
 // neurons at the paper's 1 ms step; M outgoing synapses per neuron, delay 1 ms, targets drawn

@@ -207,6 +207,27 @@ double plv_chance_squared(std::size_t n, double fs, frequency_band band, const b
     return sum / double(n);
 }
 
+std::string unresolved_band_reason(frequency_band band, double fs, std::size_t n, std::size_t nperseg) {
+    if (!(band.high < fs / 2.0))
+        return fmt::format("above the Nyquist frequency {:g} Hz of the {:g} Hz sampling", fs / 2.0, fs);
+    auto has_bin = [&](std::size_t len) {
+        const double df = fs / double(len);
+        const double k = std::ceil(band.low / df - 1e-9);
+        return k >= 1.0 && k * df <= band.high * (1.0 + 1e-12);
+    };
+    const double seconds = double(n) / fs, segment_s = double(nperseg) / fs;
+    // A record of T s has bins at multiples of 1/T; 1/(high - low) s always puts one in the band.
+    const double needed = 1.0 / (band.high - band.low);
+    if (!has_bin(n))
+        return fmt::format("the {:.3g} s record resolves {:.3g} Hz and has no frequency bin in the band; record at "
+                           "least {:.3g} s", seconds, 1.0 / seconds, needed);
+    if (!has_bin(nperseg))
+        return fmt::format("Welch segments of {:.3g} s resolve {:.3g} Hz and have no frequency bin in the band; use "
+                           "segments of at least {:.3g} s (--segment)", segment_s, 1.0 / segment_s,
+                           needed);
+    return {};
+}
+
 std::vector<named_band> default_connectivity_bands() {
     const band_definitions b{};
     return {{"delta", b.delta}, {"theta", b.theta}, {"alpha", b.alpha}, {"beta", b.beta}, {"gamma", b.gamma}};
@@ -234,6 +255,10 @@ connectivity_matrices connectivity(std::span<const std::vector<double>> signals,
     for (std::size_t i = 0; i < m; ++i)
         for (std::size_t j = i + 1; j < m; ++j) coh[i * m + j] = coherence(signals[i], signals[j], fs, nperseg, noverlap);
     for (const auto& b : bands) {
+        if (auto why = unresolved_band_reason(b.band, fs, n, nperseg); !why.empty()) {
+            out.skipped.push_back({b.name, b.band, std::move(why)});
+            continue;
+        }
         out.bands.push_back(b.name);
         out.band_limits.push_back(b.band);
         std::vector<std::vector<std::complex<double>>> z(m);

@@ -167,6 +167,11 @@ struct lattice<Mass>::impl {
     // Coupling.
     coupling_kind kind = coupling_kind::none;
     double kappa = 0.0;
+    // State diffusion (laplacian coupling): D_v / h^2 per variable, and double-buffered copies of
+    // the diffusing variables' stage values (a pass overwrites rows its neighbours still read).
+    std::array<double, NS> diffusion_rate{};
+    bool diffusing = false;
+    std::array<arr, NS> diff_cur, diff_next;
     struct tap {
         int dr, dc;
         double w;
@@ -261,6 +266,11 @@ struct lattice<Mass>::impl {
         if (kind == coupling_kind::laplacian) {
             out_cur.assign(N, 0.0);
             out_next.assign(N, 0.0);
+            for (std::size_t v = 0; v < NS; ++v)
+                if (diffusion_rate[v] != 0.0) {
+                    diff_cur[v].assign(N, 0.0);
+                    diff_next[v].assign(N, 0.0);
+                }
         }
         if (kind == coupling_kind::delayed) {
             u_now.assign(N, 0.0);
@@ -276,10 +286,33 @@ struct lattice<Mass>::impl {
 
     void set_coupling(const no_coupling&) { kind = coupling_kind::none; }
 
+    static std::string state_list() {
+        std::string out;
+        for (auto n : Mass::state_names) out += (out.empty() ? "" : ", ") + std::string(n);
+        return out;
+    }
+
     void set_coupling(const laplacian_coupling& k) {
         sim::require_finite(k.kappa, name, "kappa");
         kind = coupling_kind::laplacian;
         kappa = k.kappa;
+        if (k.diffusion.size() > NS)
+            throw sim::parameter_error(name, "diffusion",
+                                       "has " + std::to_string(k.diffusion.size()) + " values but the mass has " +
+                                           std::to_string(NS) + " state variables (" + state_list() + ")");
+        for (std::size_t v = 0; v < k.diffusion.size(); ++v) {
+            if (!(std::isfinite(k.diffusion[v]) && k.diffusion[v] >= 0.0))
+                throw sim::parameter_error(name, "diffusion",
+                                           "the diffusion of " + std::string(Mass::state_names[v]) +
+                                               " must be a finite number >= 0 mm^2/ms, got " +
+                                               std::to_string(k.diffusion[v]));
+            diffusion_rate[v] = k.diffusion[v] / (cfg.spacing * cfg.spacing);
+            if (k.diffusion[v] > 0.0) diffusing = true;
+        }
+        if (diffusing && cfg.edges != boundary::periodic)
+            throw sim::parameter_error(name, "diffusion",
+                                       "state diffusion needs periodic edges (fixed edges hold an output value, not "
+                                       "a state)");
     }
 
     void set_coupling(const kernel_coupling& k) {
@@ -504,6 +537,37 @@ struct lattice<Mass>::impl {
         for (std::size_t col = 0; col < M; ++col) u[col] = dr[col] + k * u[col];
     }
 
+    // k[col] += rate * sum over the 4 periodic neighbours (x_j - x_i) of the field x, row r.
+    void add_diffusion_row(std::size_t r, const double* __restrict x, double rate, double* __restrict k) const {
+        const std::size_t off = r * M;
+        const double* __restrict xr = x + off;
+        double* __restrict kr = k + off;
+        if (M > 1) {
+            kr[0] += rate * ((xr[M - 1] - xr[0]) + (xr[1 % M] - xr[0]));
+            for (std::size_t col = 1; col + 1 < M; ++col) kr[col] += rate * ((xr[col - 1] - xr[col]) + (xr[col + 1] - xr[col]));
+            kr[M - 1] += rate * ((xr[M - 2] - xr[M - 1]) + (xr[0] - xr[M - 1]));
+        }
+        if (R > 1) {
+            const double* __restrict up = x + (r > 0 ? r - 1 : R - 1) * M;
+            const double* __restrict dn = x + (r + 1 < R ? r + 1 : 0) * M;
+            for (std::size_t col = 0; col < M; ++col) kr[col] += rate * ((up[col] - xr[col]) + (dn[col] - xr[col]));
+        }
+    }
+    // Adds every diffusing variable's term (from the current stage values) to the derivatives `k`.
+    void add_diffusion(std::size_t r, std::array<arr, NS>& k) const {
+        if (!diffusing) return;
+        for (std::size_t v = 0; v < NS; ++v)
+            if (diffusion_rate[v] != 0.0) add_diffusion_row(r, diff_cur[v].data(), diffusion_rate[v], k[v].data());
+    }
+    // The stage state's outputs (and diffusing variables) of row r for the next pass.
+    void store_stage(const std::array<arr, NS>& state, std::size_t r) {
+        outputs(state, out_next.data(), r);
+        if (!diffusing) return;
+        const std::size_t off = r * M;
+        for (std::size_t v = 0; v < NS; ++v)
+            if (diffusion_rate[v] != 0.0) std::copy_n(state[v].data() + off, M, diff_next[v].data() + off);
+    }
+
     // acc[col] = sum over taps w * output at step s - d of the tap's source (kernel) or
     // sum over connections (matrix), for row r.
     void delayed_row(std::size_t r, std::uint64_t s, double* __restrict acc) {
@@ -564,6 +628,8 @@ struct lattice<Mass>::impl {
         // Present outputs; before t = 0 (first step) the whole history is the initial output.
         if (kind == coupling_kind::laplacian) {
             for_blocks([&](std::size_t r, double*) { outputs(y, out_cur.data(), r); });
+            for (std::size_t v = 0; v < NS; ++v)
+                if (diffusing && diffusion_rate[v] != 0.0) diff_cur[v] = y[v];
         } else if (kind == coupling_kind::delayed) {
             double* now = slot(n);
             for_blocks([&](std::size_t r, double*) { outputs(y, now, r); });
@@ -698,64 +764,65 @@ struct lattice<Mass>::impl {
                 body(r, r * M, u, sc + 3 * M);
             });
             std::swap(out_cur, out_next);
+            if (diffusing) std::swap(diff_cur, diff_next);
         };
         switch (cfg.method) {
         case scheme::euler_maruyama:
             pass([&](std::size_t r, std::size_t off, const double* u, double* sc) {
                 if (noisy) draw_noise(r, sc);
-                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M);
+                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M); add_diffusion(r, k1);
                 for (std::size_t v = 0; v < NS; ++v) {
                     if (const double* w = noisy ? noise_row(v, off) : nullptr)
                         axpy_noise(ys[v].data() + off, y[v].data() + off, dt, k1[v].data() + off, w, M);
                     else axpy(ys[v].data() + off, y[v].data() + off, dt, k1[v].data() + off, M);
                 }
-                outputs(ys, out_next.data(), r);
+                store_stage(ys, r);
             });
             std::swap(y, ys);
             break;
         case scheme::heun:
             pass([&](std::size_t r, std::size_t off, const double* u, double* sc) {
                 if (noisy) draw_noise(r, sc);
-                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M);
+                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M); add_diffusion(r, k1);
                 for (std::size_t v = 0; v < NS; ++v) {
                     if (const double* w = noisy ? noise_row(v, off) : nullptr)
                         axpy_noise(ys[v].data() + off, y[v].data() + off, dt, k1[v].data() + off, w, M);
                     else axpy(ys[v].data() + off, y[v].data() + off, dt, k1[v].data() + off, M);
                 }
-                outputs(ys, out_next.data(), r);
+                store_stage(ys, r);
             });
             pass([&](std::size_t r, std::size_t off, const double* u, double*) {
-                Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M);
+                Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M); add_diffusion(r, k2);
                 for (std::size_t v = 0; v < NS; ++v) {
                     if (const double* w = noisy ? noise_row(v, off) : nullptr)
                         heun_final_noise(y[v].data() + off, 0.5 * dt, k1[v].data() + off, k2[v].data() + off, w, M);
                     else heun_final(y[v].data() + off, 0.5 * dt, k1[v].data() + off, k2[v].data() + off, M);
                 }
-                outputs(y, out_next.data(), r);
+                store_stage(y, r);
             });
             break;
         case scheme::rk4: {
             pass([&](std::size_t r, std::size_t off, const double* u, double*) {
-                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M);
+                Mass::rhs(c, crow(y, off), u, wrow(k1, off), 0, M); add_diffusion(r, k1);
                 for (std::size_t v = 0; v < NS; ++v)
                     axpy(ys[v].data() + off, y[v].data() + off, 0.5 * dt, k1[v].data() + off, M);
-                outputs(ys, out_next.data(), r);
+                store_stage(ys, r);
             });
             for (int stage = 2; stage <= 3; ++stage) {
                 const double h = stage == 2 ? 0.5 * dt : dt;
                 pass([&](std::size_t r, std::size_t off, const double* u, double*) {
-                    Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M);
+                    Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M); add_diffusion(r, k2);
                     for (std::size_t v = 0; v < NS; ++v) {
                         double* __restrict a = k1[v].data() + off;
                         const double* __restrict k = k2[v].data() + off;
                         for (std::size_t col = 0; col < M; ++col) a[col] = a[col] + 2.0 * k[col];
                         axpy(ys[v].data() + off, y[v].data() + off, h, k, M);
                     }
-                    outputs(ys, out_next.data(), r);
+                    store_stage(ys, r);
                 });
             }
             pass([&](std::size_t r, std::size_t off, const double* u, double*) {
-                Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M);
+                Mass::rhs(c, crow(ys, off), u, wrow(k2, off), 0, M); add_diffusion(r, k2);
                 const double h6 = dt / 6.0;
                 for (std::size_t v = 0; v < NS; ++v) {
                     double* __restrict x = y[v].data() + off;
@@ -763,7 +830,7 @@ struct lattice<Mass>::impl {
                     const double* __restrict k = k2[v].data() + off;
                     for (std::size_t col = 0; col < M; ++col) x[col] = x[col] + h6 * (a[col] + k[col]);
                 }
-                outputs(y, out_next.data(), r);
+                store_stage(y, r);
             });
             break;
         }

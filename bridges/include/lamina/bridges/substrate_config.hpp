@@ -47,6 +47,11 @@ struct substrate_learning {
     double istdp_rho0 = 5.0;                   // Hz
     double istdp_eta = 0.01;                   // mV
     double istdp_W_max = -8.0;                 // mV (negative: inhibitory)
+    // Interval of reward STDP's dynamics update (re-referencing the eligibility, weights of silent
+    // synapses made current). The weights do not depend on it beyond float rounding while the
+    // dopamine is non-negative (plasticity/reward_stdp.hpp); it only sets how often every plastic
+    // synapse is visited without an event, which dominates the cost of a large idle substrate.
+    double update_interval_ms = 10000.0;
 };
 
 struct substrate_config {
@@ -60,9 +65,12 @@ struct substrate_config {
     std::size_t zscore_k = 16;                 // zscore: active groups per pool
     double sensory_rate_hz = 60.0;             // firing rate of a neuron at intensity 1
 
-    substrate_layer_config concept_layer{512, 96, 24};
-    substrate_layer_config category{256, 192, 48};
-    substrate_layer_config meta{128, 200, 50};
+    // Pool -> layer inhibition at probability 0.01 and -5 mV: the same mean inhibition per
+    // excitatory neuron (123 synapses from 12,288 pool neurons in the concept layer) as 0.1 at
+    // -0.5 mV, with a tenth of the synapses (13.7 M instead of 137 M at the default size).
+    substrate_layer_config concept_layer{512, 96, 24, 4.0, -5.0, 0.01};
+    substrate_layer_config category{256, 192, 48, 4.0, -5.0, 0.01};
+    substrate_layer_config meta{128, 200, 50, 4.0, -5.0, 0.01};
 
     // Wiring (every count is per target neuron).
     std::size_t sensory_to_concept_indegree = 32;

@@ -101,6 +101,7 @@ struct lattice_description {
     std::vector<std::pair<std::string, double>> parameters;
     std::string coupling = "none";      // none | laplacian | kernel | matrix
     double kappa = 0.0;                 // laplacian
+    std::vector<double> diffusion;      // laplacian: D per state variable, mm^2/ms
     double strength = 1.0;              // kernel, matrix
     std::string shape = "gaussian";
     double length_mm = 1.0, radius_mm = 1.0, velocity = 1.0;

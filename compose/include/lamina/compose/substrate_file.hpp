@@ -15,7 +15,8 @@
 //                                assemblies, excitatory, inhibitory, excitation_to_pool_mV,
 //                                inhibition_mV, inhibition_probability, recurrent_mV, recurrent_probability
 //   [substrate.learning]         tau_plus, tau_minus, A_plus, A_minus, tau_c, tau_d, baseline,
-//                                reward_gain, lateral_W_max, forward_W_max, istdp_rho0, istdp_eta, istdp_W_max
+//                                reward_gain, lateral_W_max, forward_W_max, istdp_rho0, istdp_eta, istdp_W_max,
+//                                update_interval_ms
 //   [substrate.neuron]           tau_m, C_m, E_L, V_th, V_reset, t_ref (lif_psc_delta)
 // `preset` picks the base the other keys change.
 #include "lamina/bridges/substrate_config.hpp"

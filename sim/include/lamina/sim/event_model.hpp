@@ -5,29 +5,46 @@
 #include <concepts>
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <variant>
 
 namespace lamina::sim {
 
-// A model that can be advanced lazily. `table` is the model's list of propagator powers (built
-// once per lowering), `s` its state arrays; `anchor` is the step at whose end neuron i's state
-// holds (later than the current step while refractory). event_update advances i to the end of
-// step n and adds the inputs w[port]; it returns true when i reached threshold (the caller then
-// calls event_fire). event_next_spike predicts the step of the next crossing without input (-1:
-// none). event_materialise writes i's state arrays as they are at the end of step `last`, and
-// event_limit says why the parameters rule the update out (empty: they do not), and
-// event_anchor derives the anchor from them (after reconcile) at the end of step `last`.
+// What an event update did to a neuron: nothing (its prediction stands), changed its anchored
+// state (predict again), or brought it to threshold (the caller fires it and predicts again).
+enum class event_outcome : std::uint8_t { unchanged, changed, fired };
+
+// A model that can be advanced lazily. `M::event_table` holds what the model precomputes from its
+// constants (propagators for k steps; built once per lowering by make_event_table), `s` its state
+// arrays; `anchor` is the engine's per-neuron step: the neuron's state holds at the end of that
+// step, and while it is refractory the anchor lies in the future (the end of its refractory
+// period). event_update advances i to the end of step n and adds the inputs w[port];
+// event_fire resets a neuron that reached threshold in step n. event_next_spike predicts the step
+// of the next crossing without input (-1: none). event_materialise writes i's state arrays and
+// refractory counter as they are at the end of step `last`; event_anchor derives the anchor from
+// them (at a run start or a switch from clock mode) at the end of step `last`; event_limit says
+// why the parameters rule the update out (empty: they do not).
 template <class M>
-concept event_model = requires(const typename M::constants& c, const std::vector<double>& table,
+concept event_model = requires(const typename M::constants& c, const typename M::event_table& table,
                                double* const* s, std::int32_t* r, std::size_t i, std::int64_t& anchor,
                                std::int64_t n, const double* w) {
-    { M::decay_table(c) } -> std::same_as<std::vector<double>>;
+    { M::make_event_table(c) } -> std::same_as<typename M::event_table>;
     { M::event_limit(c) } -> std::convertible_to<std::string>;
-    { M::event_update(c, table, s, i, anchor, n, w) } -> std::same_as<bool>;
-    { M::event_fire(c, s, i, anchor, n) };
+    { M::event_update(c, table, s, i, anchor, n, w) } -> std::same_as<event_outcome>;
+    { M::event_fire(c, table, s, i, anchor, n) };
     { M::event_next_spike(c, table, s, i, anchor) } -> std::same_as<std::int64_t>;
     { M::event_materialise(c, table, s, r, i, anchor, n) };
     { M::event_anchor(c, table, s, r, i, n) } -> std::same_as<std::int64_t>;
+};
+
+// The event table of M, or nothing for models without an event-driven update.
+template <class M>
+struct event_table_of {
+    using type = std::monostate;
+};
+template <class M>
+    requires requires { typename M::event_table; }
+struct event_table_of<M> {
+    using type = typename M::event_table;
 };
 
 } // namespace lamina::sim

@@ -24,15 +24,18 @@ inline void schedule_spike(event_view& v, std::uint32_t i, std::int64_t predicte
 template <neuron_model M>
 void population_of<M>::event_prepare(std::int64_t first, std::size_t begin, std::size_t end, event_view& v) {
     if constexpr (event_model<M>) {
-        if (decay_table_.empty()) decay_table_ = M::decay_table(constants_);
+        if (!event_table_ready_) {
+            event_table_ = M::make_event_table(constants_);
+            event_table_ready_ = true;
+        }
         reconcile(begin, end);
         std::array<double*, n_state> s;
         for (std::size_t k = 0; k < n_state; ++k) s[k] = state_[k].data();
         const std::int64_t last = first - 1;
         for (std::size_t i = begin; i < end; ++i) {
-            v.anchor[i] = M::event_anchor(constants_, decay_table_, s.data(), refractory_.data(), i, last);
+            v.anchor[i] = M::event_anchor(constants_, event_table_, s.data(), refractory_.data(), i, last);
             detail::schedule_spike(v, static_cast<std::uint32_t>(i),
-                                   M::event_next_spike(constants_, decay_table_, s.data(), i, v.anchor[i]), last);
+                                   M::event_next_spike(constants_, event_table_, s.data(), i, v.anchor[i]), last);
         }
     }
 }
@@ -45,7 +48,7 @@ void population_of<M>::event_advance(std::int64_t n, std::size_t begin, std::siz
         for (std::size_t k = 0; k < n_state; ++k) s[k] = state_[k].data();
         std::array<double*, n_ports> in;
         for (std::size_t p = 0; p < n_ports; ++p) in[p] = input(n, p);
-        const auto& T = decay_table_;
+        const auto& T = event_table_;
         const std::size_t first_spike = sink.count;
         std::uint64_t updates = 0;
         // Neurons with input this step, in increasing index order (shard bounds are multiples of 64).
@@ -62,12 +65,11 @@ void population_of<M>::event_advance(std::int64_t n, std::size_t begin, std::siz
                     in[p][i] = 0.0;
                 }
                 ++updates;
-                const std::int64_t before = v.anchor[i];
-                if (M::event_update(constants_, T, s.data(), i, v.anchor[i], n, w.data())) {
-                    M::event_fire(constants_, s.data(), i, v.anchor[i], n);
+                const event_outcome o = M::event_update(constants_, T, s.data(), i, v.anchor[i], n, w.data());
+                if (o == event_outcome::unchanged) continue;  // the prediction stands
+                if (o == event_outcome::fired) {
+                    M::event_fire(constants_, T, s.data(), i, v.anchor[i], n);
                     sink.push(static_cast<std::uint32_t>(i));
-                } else if (v.anchor[i] == before) {
-                    continue;  // not re-anchored: the prediction stands
                 }
                 detail::schedule_spike(v, static_cast<std::uint32_t>(i),
                                        M::event_next_spike(constants_, T, s.data(), i, v.anchor[i]), n);
@@ -79,9 +81,8 @@ void population_of<M>::event_advance(std::int64_t n, std::size_t begin, std::siz
             if (v.due[i] != n) return;  // stale: re-predicted since
             ++updates;
             std::array<double, n_ports> zero{};
-            const bool fired = M::event_update(constants_, T, s.data(), i, v.anchor[i], n, zero.data());
-            if (fired) {
-                M::event_fire(constants_, s.data(), i, v.anchor[i], n);
+            if (M::event_update(constants_, T, s.data(), i, v.anchor[i], n, zero.data()) == event_outcome::fired) {
+                M::event_fire(constants_, T, s.data(), i, v.anchor[i], n);
                 sink.push(i);
             }
             detail::schedule_spike(v, i, M::event_next_spike(constants_, T, s.data(), i, v.anchor[i]), n);
@@ -100,7 +101,7 @@ void population_of<M>::event_sync(std::int64_t last, std::size_t begin, std::siz
         std::array<double*, n_state> s;
         for (std::size_t k = 0; k < n_state; ++k) s[k] = state_[k].data();
         for (std::size_t i = begin; i < end; ++i)
-            M::event_materialise(constants_, decay_table_, s.data(), refractory_.data(), i, v.anchor[i], last);
+            M::event_materialise(constants_, event_table_, s.data(), refractory_.data(), i, v.anchor[i], last);
     }
 }
 

@@ -139,7 +139,7 @@ public:
     void set_event_driven(bool on) noexcept { event_driven_ = on; }
     // Why the model cannot be advanced lazily with its current parameters (empty: it can; a
     // model needs a closed-form subthreshold solution).
-    virtual std::string event_support() const { return "model '" + std::string(model_name()) + "' has no event-driven update (lif_psc_delta has)"; }
+    virtual std::string event_support() const { return "model '" + std::string(model_name()) + "' has no event-driven update (lif_psc_delta and lif_psc_exp have)"; }
     // Derives auxiliary state from what was set from outside between runs (every run start).
     virtual void reconcile(std::size_t, std::size_t) {}
     // Event mode, shard range [begin, end): prepare the lazy bookkeeping before step `first`
@@ -225,7 +225,7 @@ public:
     void lower(double dt) override {
         const std::string object = "population '" + name_ + "'";
         constants_ = M::lower(params_, dt, object);
-        decay_table_.clear();
+        event_table_ready_ = false;
         neuron_constants_.clear();
         run_starts_.clear();
         if (per_neuron_.empty()) return;
@@ -336,7 +336,8 @@ private:
     }
     typename M::parameters params_;
     typename M::constants constants_{};
-    std::vector<double> decay_table_;  // event mode: the model's propagator powers
+    typename event_table_of<M>::type event_table_{};  // event mode: the model's propagators
+    bool event_table_ready_ = false;
     std::vector<typename M::constants> neuron_constants_;  // empty unless heterogeneous
     std::vector<std::size_t> run_starts_;                 // first neuron of each run, then size
 };

@@ -94,13 +94,25 @@ struct connectivity_matrices {
     std::vector<double> plv_chance;           // per band: sqrt(E[PLV^2]) of independent noise
     double coherence_chance = 0.0;            // 1 / K_eff of the Welch segments
     std::size_t nperseg = 0, segments = 0;
+    // Bands the record cannot resolve, left out of the matrices, each with the reason.
+    struct skipped_band {
+        std::string name;
+        frequency_band band;
+        std::string reason;
+    };
+    std::vector<skipped_band> skipped;
 };
 struct named_band {
     std::string name;
     frequency_band band;
 };
+// Why a record of n samples at fs (Welch segments of nperseg) cannot resolve `band`, or "" if it
+// can: the band must lie below fs/2 and hold a frequency bin of both the record's DFT grid (fs/n,
+// for the band-pass behind PLV and AEC) and the segment grid (fs/nperseg, for coherence).
+std::string unresolved_band_reason(frequency_band band, double fs, std::size_t n, std::size_t nperseg);
 // The EEG bands of band_metrics (delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45 Hz).
 std::vector<named_band> default_connectivity_bands();
+// Bands that unresolved_band_reason refuses are skipped (connectivity_matrices::skipped), not errors.
 connectivity_matrices connectivity(std::span<const std::vector<double>> signals, double fs,
                                    std::span<const named_band> bands, std::size_t nperseg, double overlap = 0.5);
 

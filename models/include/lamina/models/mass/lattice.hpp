@@ -76,8 +76,15 @@ struct lattice_config {
 struct no_coupling {};
 
 // Discrete Laplacian, instantaneous: u_i += kappa sum_{4 neighbours} (x_j - x_i).
+// Optionally, state variables diffuse on their own (a reaction-diffusion field, e.g. a Wilson-Cowan
+// E/I sheet whose E and I spread laterally with different ranges):
+//   dy_v,i/dt += (D_v / h^2) sum_{4 neighbours} (y_v,j - y_v,i)
+// i.e. D_v nabla^2 y_v on the lattice; `diffusion` holds D_v (mm^2/ms) per state variable in the
+// order of Mass::state_names (empty, or 0 for a variable: no diffusion). The diffusion uses the
+// same stage states as the coupling input, so every scheme keeps its order. Periodic edges only.
 struct laplacian_coupling {
-    double kappa = 0.0;  // input unit per output unit (linear oscillator: 1/ms^2)
+    double kappa = 0.0;              // input unit per output unit (linear oscillator: 1/ms^2)
+    std::vector<double> diffusion;   // mm^2/ms per state variable
 };
 
 enum class kernel_shape { gaussian, exponential, uniform };

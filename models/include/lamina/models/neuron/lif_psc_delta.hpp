@@ -19,7 +19,7 @@
 // Jumps arriving while refractory are discarded (NEST default). With an external current from
 // devices (I_ext) V_inf changes per step, so the kernel anchors every step instead.
 // Ports: "excitatory" and "inhibitory" (both mV, any sign).
-#include "lamina/sim/neuron_model.hpp"
+#include "lamina/sim/event_model.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -175,7 +175,8 @@ struct lif_psc_delta {
                    " entries; at most " + std::to_string(max_decay_table) + ")";
         return {};
     }
-    static std::vector<double> decay_table(const constants& c) {
+    using event_table = std::vector<double>;
+    static event_table make_event_table(const constants& c) {
         std::vector<double> t{1.0};
         while (t.back() > 0.0) t.push_back(next_decay(c.P33, t.back()));
         return t;
@@ -206,9 +207,9 @@ struct lif_psc_delta {
     }
 
     // The event_model interface (lazy_update.hpp); s = {V_m, V_rel, decay}.
-    static bool event_update(const constants& c, const std::vector<double>& T, double* const* s, std::size_t i,
-                             std::int64_t& anchor, std::int64_t n, const double* w) noexcept {
-        if (n <= anchor) return false;  // refractory: the input is discarded
+    static sim::event_outcome event_update(const constants& c, const event_table& T, double* const* s, std::size_t i,
+                                           std::int64_t& anchor, std::int64_t n, const double* w) noexcept {
+        if (n <= anchor) return sim::event_outcome::unchanged;  // refractory: the input is discarded
         double* V = s[0];
         double* U = s[1];
         const double f = value_at(c, T, U[i], n - anchor);
@@ -221,10 +222,11 @@ struct lif_psc_delta {
         } else {
             V[i] = f;
         }
-        return V[i] >= c.V_th;
+        if (V[i] >= c.V_th) return sim::event_outcome::fired;
+        return jump != 0.0 ? sim::event_outcome::changed : sim::event_outcome::unchanged;
     }
-    static void event_fire(const constants& c, double* const* s, std::size_t i, std::int64_t& anchor,
-                           std::int64_t n) noexcept {
+    static void event_fire(const constants& c, const event_table&, double* const* s, std::size_t i,
+                           std::int64_t& anchor, std::int64_t n) noexcept {
         s[0][i] = c.V_reset;
         s[1][i] = c.V_reset - c.V_inf;
         anchor = n + c.ref_steps;
