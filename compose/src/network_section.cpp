@@ -14,6 +14,66 @@ namespace lamina::compose::detail {
 
 namespace {
 
+// Finite numbers given inline (an array) or in a file ({ file = "x.npy" } or { file = "x.h5",
+// dataset = "/path" }, relative to the model file); `expected` values unless 0, where `what`
+// names what they are one of ("neuron") and `whole` the whole in messages ("population has 6
+// neurons"). nullopt after reporting a problem.
+std::optional<std::vector<double>> read_number_list(reader& r, const toml::node& v, const std::string& key,
+                                                    const model_description& d, std::size_t expected,
+                                                    const char* what, const char* whole = "") {
+    std::vector<double> values;
+    if (const toml::array* a = v.as_array()) {
+        for (const auto& e : *a) {
+            if (auto x = reader::finite_value(e)) {
+                values.push_back(*x);
+            } else {
+                r.error(e, key, std::string("an array of per-") + what + " values holds finite numbers, got " + type_name(e));
+                return std::nullopt;
+            }
+        }
+        if (expected != 0 && values.size() != expected) {
+            r.error(v, key, fmt::format("needs one value per {} ({}), got {}", what, expected, values.size()));
+            return std::nullopt;
+        }
+        return values;
+    }
+    const toml::table* t = v.as_table();
+    const auto where = location_of(t->source());
+    r.check_keys(*t, key, {"file", "dataset"});
+    const auto given = r.string(*t, "file", key, true, where);
+    if (!given) return std::nullopt;
+    std::filesystem::path path(*given);
+    if (path.is_relative()) path = std::filesystem::path(d.path).parent_path() / path;
+    const bool npy = path.extension() == ".npy";
+    const auto dataset = r.string(*t, "dataset", key, !npy, where);
+    if (npy && dataset) r.error(*t->get("dataset"), reader::join(key, "dataset"), "not used with a .npy file");
+    if (!npy && !dataset) return std::nullopt;
+    try {
+        if (!std::filesystem::is_regular_file(path)) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    "cannot read '" + path.string() + "': no such file (a relative path is taken from the model "
+                    "file's directory)");
+            return std::nullopt;
+        }
+        values = npy ? read_npy(path.string()) : read_hdf5_array(path.string(), *dataset);
+    } catch (const std::exception& e) {
+        r.error(*t->get("file"), reader::join(key, "file"), e.what());
+        return std::nullopt;
+    }
+    if (expected != 0 && values.size() != expected) {
+        r.error(*t->get("file"), reader::join(key, "file"),
+                fmt::format("'{}' holds {} values; the {} {}", path.string(), values.size(), whole, expected));
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (!std::isfinite(values[i])) {
+            r.error(*t->get("file"), reader::join(key, "file"),
+                    fmt::format("'{}': value {} ({} {}) is not finite", path.string(), values[i], what, i));
+            return std::nullopt;
+        }
+    return values;
+}
+
 // One entry of a population's params: a number (the same for every neuron), a string (an
 // expression of the population's variables), a distribution table, an array with one value per
 // neuron, or { file = "x.npy" } / { file = "x.h5", dataset = "/path" }.
@@ -31,68 +91,18 @@ void read_parameter(reader& r, const toml::node& v, const std::string& key, cons
         p.per_neuron.emplace_back(name, sim::per_neuron_value::of_expression(*text));
         return;
     }
-    if (const toml::array* a = v.as_array()) {
-        std::vector<double> values;
-        for (const auto& e : *a) {
-            if (auto x = reader::finite_value(e)) {
-                values.push_back(*x);
-            } else {
-                r.error(e, key, std::string("an array of per-neuron values holds finite numbers, got ") + type_name(e));
-                return;
-            }
-        }
-        if (p.size != 0 && values.size() != p.size) {
-            r.error(v, key, fmt::format("needs one value per neuron ({}), got {}", p.size, values.size()));
-            return;
-        }
-        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
-        return;
-    }
     const toml::table* t = v.as_table();
-    if (!t) {
+    if (!v.as_array() && !t) {
         r.error(v, key, std::string("must be a number, an expression string, a distribution table {dist = ...}, an "
                                     "array or {file = ...}, got ") + type_name(v));
         return;
     }
-    if (!t->get("file")) {
+    if (t && !t->get("file")) {
         if (auto dist = r.distribution(v, key)) p.per_neuron.emplace_back(name, sim::per_neuron_value::of_distribution(*dist));
         return;
     }
-    const auto where = location_of(t->source());
-    r.check_keys(*t, key, {"file", "dataset"});
-    const auto given = r.string(*t, "file", key, true, where);
-    if (!given) return;
-    std::filesystem::path path(*given);
-    if (path.is_relative()) path = std::filesystem::path(d.path).parent_path() / path;
-    const bool npy = path.extension() == ".npy";
-    const auto dataset = r.string(*t, "dataset", key, !npy, where);
-    if (npy && dataset) r.error(*t->get("dataset"), reader::join(key, "dataset"), "not used with a .npy file");
-    if (!npy && !dataset) return;
-    std::vector<double> values;
-    try {
-        if (!std::filesystem::is_regular_file(path)) {
-            r.error(*t->get("file"), reader::join(key, "file"),
-                    "cannot read '" + path.string() + "': no such file (a relative path is taken from the model "
-                    "file's directory)");
-            return;
-        }
-        values = npy ? read_npy(path.string()) : read_hdf5_array(path.string(), *dataset);
-    } catch (const std::exception& e) {
-        r.error(*t->get("file"), reader::join(key, "file"), e.what());
-        return;
-    }
-    if (p.size != 0 && values.size() != p.size) {
-        r.error(*t->get("file"), reader::join(key, "file"),
-                fmt::format("'{}' holds {} values; the population has {} neurons", path.string(), values.size(), p.size));
-        return;
-    }
-    for (std::size_t i = 0; i < values.size(); ++i)
-        if (!std::isfinite(values[i])) {
-            r.error(*t->get("file"), reader::join(key, "file"),
-                    fmt::format("'{}': value {} (neuron {}) is not finite", path.string(), values[i], i));
-            return;
-        }
-    p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(values)));
+    if (auto values = read_number_list(r, v, key, d, p.size, "neuron", "population has"))
+        p.per_neuron.emplace_back(name, sim::per_neuron_value::of_values(std::move(*values)));
 }
 
 } // namespace
@@ -111,7 +121,7 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         const toml::table* t = as_table(r, &value, path);
         if (!t) continue;
         const auto where = location_of(t->source());
-        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update"});
+        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update", "positions"});
         population_description p;
         p.name = std::string(name.str());
         const std::string label = "population '" + p.name + "'";
@@ -125,6 +135,43 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
                      : *u == "auto"  ? sim::update_mode::automatic
                                      : sim::update_mode::clock;
             r.remember_key(label, "update", *t, "update", path);
+        }
+        if (const toml::table* pos = as_table(r, t->get("positions"), path + ".positions")) {
+            // positions = { layout = "grid", shape = [columns, rows] | "random", extent = [x, y],
+            //               center = [x, y], periodic = false } (spatial.hpp)
+            const std::string ppath = path + ".positions";
+            const auto pwhere = location_of(pos->source());
+            r.check_keys(*pos, ppath, {"layout", "shape", "extent", "center", "periodic"});
+            auto& L = p.layout;
+            if (auto kind = r.choice(*pos, "layout", ppath, true, pwhere, {"grid", "random"}))
+                L.type = *kind == "grid" ? sim::spatial_layout::kind::grid : sim::spatial_layout::kind::random;
+            auto pair_of = [&](const char* key, bool required, double& a, double& b) {
+                if (auto v = r.numbers(*pos, key, ppath, required, pwhere)) {
+                    if (v->size() != 2) {
+                        r.error(*pos->get(key), reader::join(ppath, key), fmt::format("needs two numbers [x, y], got {}", v->size()));
+                        return;
+                    }
+                    a = (*v)[0];
+                    b = (*v)[1];
+                }
+                if (const toml::node* n = pos->get(key))
+                    d.parameters[{label, std::string("positions.") + key}] = {location_of(n->source()), reader::join(ppath, key)};
+            };
+            pair_of("extent", true, L.extent_x, L.extent_y);
+            pair_of("center", false, L.center_x, L.center_y);
+            if (L.type == sim::spatial_layout::kind::grid) {
+                if (auto v = r.indices(*pos, "shape", ppath, true, pwhere)) {
+                    if (v->size() != 2)
+                        r.error(*pos->get("shape"), reader::join(ppath, "shape"), "needs [columns, rows]");
+                    else
+                        L.columns = (*v)[0], L.rows = (*v)[1];
+                }
+                if (const toml::node* n = pos->get("shape"))
+                    d.parameters[{label, "positions.shape"}] = {location_of(n->source()), reader::join(ppath, "shape")};
+            } else if (const toml::node* n = pos->get("shape")) {
+                r.error(*n, reader::join(ppath, "shape"), "not used by layout = \"random\"");
+            }
+            L.periodic = r.boolean(*pos, "periodic", ppath, pwhere).value_or(false);
         }
         if (const toml::table* vars = as_table(r, t->get("variables"), path + ".variables")) {
             for (auto&& [k, v] : *vars) {
@@ -158,7 +205,7 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         r.check_keys(t, path,
                      {"name", "source", "target", "rule", "probability", "indegree", "outdegree", "total", "autapses",
                       "multapses", "weight", "delay", "port", "sources", "targets", "weights", "delays",
-                      "plasticity"});
+                      "plasticity", "p0", "kernel", "width", "mask_radius", "velocity"});
         sim::projection_spec s;
         s.source = r.string(t, "source", path, true, where).value_or("");
         s.target = r.string(t, "target", path, true, where).value_or("");
@@ -167,12 +214,13 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
         const std::string label = "projection '" + s.name + "'";
         r.remember_object(label, where, path);
         for (const char* k : {"source", "target", "port", "probability", "indegree", "outdegree", "total", "weight", "delay",
-                              "sources", "targets", "weights", "delays"})
+                              "sources", "targets", "weights", "delays", "p0", "kernel", "width", "mask_radius",
+                              "velocity"})
             r.remember_key(label, k, t, k, path);
         r.remember_key(label, "rule", t, "rule", path);
         const auto rule = r.choice(t, "rule", path, true, where,
                                    {"one_to_one", "all_to_all", "pairwise_bernoulli", "fixed_indegree",
-                                    "fixed_outdegree", "fixed_total_number", "explicit"});
+                                    "fixed_outdegree", "fixed_total_number", "explicit", "distance_dependent"});
         const bool autapses = r.boolean(t, "autapses", path, where).value_or(true);
         const bool multapses = r.boolean(t, "multapses", path, where).value_or(true);
         auto forbid = [&](std::initializer_list<std::string_view> keys, const std::string& why) {
@@ -200,6 +248,22 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
                     static_cast<std::uint64_t>(r.integer(t, "outdegree", path, true, where, 0).value_or(0)), autapses,
                     multapses);
                 forbid({"probability", "indegree", "sources", "targets", "total"}, "by rule fixed_outdegree");
+            } else if (*rule == "distance_dependent") {
+                // NEST's spatial pairwise_bernoulli (spatial.hpp): p0 k(distance) within mask_radius.
+                sim::spatial_kernel k;
+                k.p0 = r.number(t, "p0", path, true, where).value_or(0.0);
+                const auto kind = r.choice(t, "kernel", path, true, where, {"gaussian", "exponential", "constant"});
+                k.type = !kind || *kind == "gaussian" ? sim::spatial_kernel::kind::gaussian
+                         : *kind == "exponential"     ? sim::spatial_kernel::kind::exponential
+                                                      : sim::spatial_kernel::kind::constant;
+                if (kind && *kind != "constant") k.width = r.number(t, "width", path, true, where).value_or(1.0);
+                else forbid({"width"}, "by kernel = \"constant\"");
+                k.mask_radius = r.number(t, "mask_radius", path, kind && *kind == "constant", where)
+                                    .value_or(std::numeric_limits<double>::infinity());
+                k.velocity = r.number(t, "velocity", path, false, where).value_or(0.0);
+                s.rule = R::distance_dependent(k, autapses);
+                forbid({"probability", "indegree", "outdegree", "sources", "targets", "total", "multapses"},
+                       "by rule distance_dependent");
             } else if (*rule == "fixed_total_number") {
                 s.rule = R::fixed_total_number(
                     static_cast<std::uint64_t>(r.integer(t, "total", path, true, where, 0).value_or(0)), autapses,
@@ -217,6 +281,8 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
             }
         }
         if (rule && *rule != "explicit") forbid({"weights", "delays"}, "unless rule = \"explicit\"");
+        if (rule && *rule != "distance_dependent")
+            forbid({"p0", "kernel", "width", "mask_radius", "velocity"}, "unless rule = \"distance_dependent\"");
         const bool explicit_weights = rule && *rule == "explicit" && t.get("weights");
         if (const toml::node* w = t.get("weight")) {
             if (auto dist = r.distribution(*w, reader::join(path, "weight"))) s.weight = *dist;
@@ -246,20 +312,84 @@ void read_projections(reader& r, const toml::table& root, model_description& d) 
 void read_stimuli(reader& r, const toml::table& root, model_description& d) {
     for_each_entry(r, root, "stimuli", [&](const toml::table& t, const std::string& path, std::size_t i) {
         const auto where = location_of(t.source());
-        const auto type = r.choice(t, "type", path, true, where, {"poisson", "spike_generator", "dc", "step_current", "neuron_currents", "noise"});
+        const auto type = r.choice(t, "type", path, true, where,
+                                   {"poisson", "spike_generator", "dc", "step_current", "neuron_currents", "noise",
+                                    "inhomogeneous_poisson", "sinusoidal_poisson"});
         if (!type) return;
         const std::string name = r.string(t, "name", path, false, where).value_or(fmt::format("{}_{}", *type, i + 1));
         const std::string target = r.string(t, "target", path, true, where).value_or("");
         const auto neurons = r.indices(t, "neurons", path, false, where).value_or(std::vector<std::uint32_t>{});
         std::string label;
-        if (*type == "poisson") {
-            r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "weight", "port", "independent",
-                                   "start", "stop"});
+        if (*type == "poisson" || *type == "inhomogeneous_poisson" || *type == "sinusoidal_poisson") {
+            // poisson: a constant rate, or one per target neuron (an array, {file = ...} or a
+            // distribution); inhomogeneous_poisson: a piecewise-constant time series (NEST
+            // inhomogeneous_poisson_generator); sinusoidal_poisson: rate + amplitude sin(2 pi
+            // frequency t + phase) (NEST sinusoidal_poisson_generator).
+            if (*type == "poisson")
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "weight", "port", "independent",
+                                       "start", "stop"});
+            else if (*type == "inhomogeneous_poisson")
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate_times", "rate_values", "weight",
+                                       "port", "independent", "start", "stop"});
+            else
+                r.check_keys(t, path, {"type", "name", "target", "neurons", "rate", "amplitude", "frequency", "phase",
+                                       "weight", "port", "independent", "start", "stop"});
             sim::poisson_input_spec s;
             s.name = name;
             s.target = target;
             s.neurons = neurons;
-            s.rate_hz = r.number(t, "rate", path, true, where).value_or(0.0);
+            if (*type == "inhomogeneous_poisson") {
+                for (const char* key : {"rate_times", "rate_values"}) {
+                    const toml::node* v = r.get(t, key, path, true, where);
+                    if (!v) continue;
+                    const std::string kpath = reader::join(path, key);
+                    if (!v->as_array() && !(v->as_table() && v->as_table()->get("file"))) {
+                        r.error(*v, kpath, std::string("must be an array of numbers or {file = ...}, got ") + type_name(*v));
+                        continue;
+                    }
+                    auto values = read_number_list(r, *v, kpath, d, 0, "time");
+                    if (!values) continue;
+                    if (std::string_view(key) == "rate_times") {
+                        s.rate_times_ms = std::move(*values);
+                        continue;
+                    }
+                    for (std::size_t k = 0; k < values->size(); ++k)
+                        if ((*values)[k] < 0.0) {
+                            const toml::array* a = v->as_array();
+                            r.error(a ? *a->get(k) : *v, kpath,
+                                    fmt::format("rate {} is {} Hz; rates must be >= 0", k, (*values)[k]));
+                            break;
+                        }
+                    s.rate_values_hz = std::move(*values);
+                }
+                if (s.rate_times_ms.empty() && s.rate_values_hz.empty() && t.get("rate_times") && t.get("rate_values"))
+                    r.error(where, path + ".rate_times", "needs at least one (time, rate) pair");
+            } else if (const toml::node* v = r.get(t, "rate", path, true, where)) {
+                const std::string kpath = reader::join(path, "rate");
+                if (auto x = reader::finite_value(*v)) {
+                    s.rate_hz = *x;
+                } else if (*type == "poisson" && v->as_array()) {
+                    if (auto values = read_number_list(r, *v, kpath, d, 0, "target neuron")) s.neuron_rates_hz = std::move(*values);
+                } else if (*type == "poisson" && v->as_table() && v->as_table()->get("file")) {
+                    if (auto values = read_number_list(r, *v, kpath, d, 0, "target neuron")) s.neuron_rates_hz = std::move(*values);
+                } else if (*type == "poisson" && v->as_table()) {
+                    s.rate_distribution = r.distribution(*v, kpath);
+                } else {
+                    r.error(*v, kpath, *type == "poisson"
+                                           ? std::string("must be a rate (Hz), an array with one rate per target neuron, "
+                                                         "{file = ...} or a distribution table {dist = ...}, got ") + type_name(*v)
+                                           : std::string("must be a finite rate (Hz), got ") + type_name(*v));
+                }
+            }
+            if (*type == "sinusoidal_poisson") {
+                s.amplitude_hz = r.number(t, "amplitude", path, true, where).value_or(0.0);
+                s.frequency_hz = r.number(t, "frequency", path, true, where).value_or(0.0);
+                s.phase_deg = r.number(t, "phase", path, false, where).value_or(0.0);
+                if (s.amplitude_hz > s.rate_hz && t.get("amplitude"))
+                    r.error(*t.get("amplitude"), reader::join(path, "amplitude"),
+                            fmt::format("{} Hz exceeds the mean rate {} Hz, so the rate would go negative; needs "
+                                        "0 <= amplitude <= rate", s.amplitude_hz, s.rate_hz));
+            }
             s.weight = r.number(t, "weight", path, true, where).value_or(0.0);
             s.port = r.string(t, "port", path, false, where).value_or("excitatory");
             s.independent = r.boolean(t, "independent", path, where).value_or(true);
@@ -325,7 +455,8 @@ void read_stimuli(reader& r, const toml::table& root, model_description& d) {
         }
         r.remember_object(label, where, path);
         for (const char* k : {"target", "neurons", "rate", "weight", "port", "start", "stop", "times", "delay",
-                              "amplitudes", "amplitude", "mean", "sd", "dt_noise"})
+                              "amplitudes", "amplitude", "mean", "sd", "dt_noise", "rate_times", "rate_values",
+                              "frequency", "phase", "independent"})
             r.remember_key(label, k, t, k, path);
     });
 }

@@ -62,6 +62,10 @@ class Population:
     def ports(self):
         return self._net._engine_now().population_info(self.index)["ports"]
 
+    def positions(self):
+        """(x, y) arrays of the neurons' positions on their 2D sheet (empty without positions)."""
+        return self._net._engine_now().positions(self.index)
+
     def state(self, variable):
         """The engine's own array of `variable` (one value per neuron), writable, without a copy."""
         return self._net._engine_now().state(self.index, variable)
@@ -145,7 +149,8 @@ class Stimulus:
             raise TypeError(f"stimulus '{self.name}' is a {self.kind} stimulus; {what} needs a {kind} stimulus")
 
     def set_rate(self, rate):
-        """Rate (Hz) of a Poisson input from now on; 0 stops it."""
+        """Rate (Hz) of a Poisson input from now on, the same for every target; 0 stops it. A time
+        series, sinusoid or per-neuron rates the input had are replaced."""
         self._require("poisson", "set_rate")
         self._net._engine_now().set_poisson_rate(self.index, float(rate))
 
@@ -206,7 +211,8 @@ class Recorder:
         return Spikes(d["times"], d["neurons"])
 
 
-_STIMULUS_KINDS = {"poisson": "poisson", "spike_generator": "spike_generator", "dc": "current",
+_STIMULUS_KINDS = {"poisson": "poisson", "inhomogeneous_poisson": "poisson", "sinusoidal_poisson": "poisson",
+                   "spike_generator": "spike_generator", "dc": "current",
                    "step_current": "current", "neuron_currents": "neuron_currents", "noise": "noise"}
 
 
@@ -320,14 +326,16 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None, variables=None, update=None):
+    def population(self, name, model, size, params=None, initial=None, variables=None, update=None, positions=None):
         """[populations.NAME]: `size` neurons of `model`. params = {name: value}, where a value is a
         number (the same for every neuron), a distribution (lamina.normal(-50, 2): drawn per neuron),
         an array of one value per neuron, {"file": "x.npy"} / {"file": "x.h5", "dataset": "/d"}, or
         an expression string of the per-neuron `variables` ({"r": lamina.uniform(0, 1)}), e.g.
         "-65 + 15 * r^2". initial = {state variable: number or distribution}. update = "clock"
         (default), "event" (advance a neuron only when input reaches it or a spike is due;
-        lif_psc_delta) or "auto"."""
+        lif_psc_delta) or "auto". positions = {"layout": "grid", "shape": [columns, rows],
+        "extent": [x, y], "center": [x, y], "periodic": False} or {"layout": "random", ...}: the
+        neurons on a 2D sheet, for connect(..., "distance_dependent", ...)."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
@@ -338,18 +346,22 @@ class Network:
                                   "variables": dict(variables) if variables else None,
                                   "params": params if params else None,
                                   "initial": dict(initial) if initial else None,
-                                  "update": update})
+                                  "update": update,
+                                  "positions": dict(positions) if positions else None})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p
         return p
 
     def connect(self, source, target, rule, *, weight=None, delay=None, port=None, plasticity=None, name=None,
                 probability=None, indegree=None, outdegree=None, total=None, autapses=None,
-                multapses=None, sources=None, targets=None, weights=None, delays=None):
+                multapses=None, sources=None, targets=None, weights=None, delays=None, p0=None, kernel=None,
+                width=None, mask_radius=None, velocity=None):
         """[[projections]]: rule is one_to_one, all_to_all, pairwise_bernoulli (probability),
         fixed_indegree (indegree), fixed_outdegree (outdegree), fixed_total_number (total) or explicit (sources, targets and
-        optionally weights, delays); weight and delay are numbers or distributions; plasticity =
-        {"rule": ..., "short_term": ..., parameter: number}."""
+        optionally weights, delays) or distance_dependent (populations with positions; p0, kernel =
+        "gaussian" | "exponential" | "constant", width, mask_radius, velocity: probability p0 k(d)
+        within mask_radius, delay + d / velocity); weight and delay are numbers or distributions;
+        plasticity = {"rule": ..., "short_term": ..., parameter: number}."""
         self._require_unbuilt(f"projection '{name or ''}'")
         entry = self._add("projections", {
             "name": name, "source": _name_of(source), "target": _name_of(target), "rule": rule,
@@ -360,7 +372,8 @@ class Network:
             "targets": None if targets is None else _indices(targets, "targets"),
             "weights": None if weights is None else _numbers(weights, "weights"),
             "delays": None if delays is None else _numbers(delays, "delays"),
-            "plasticity": dict(plasticity) if plasticity else None})
+            "plasticity": dict(plasticity) if plasticity else None,
+            "p0": p0, "kernel": kernel, "width": width, "mask_radius": mask_radius, "velocity": velocity})
         default = f"{entry['source']}->{entry['target']}"
         taken = {p.name for p in self.projections}
         final = entry.get("name", default)
@@ -399,15 +412,58 @@ class Network:
 
     def poisson(self, target, rate, weight, *, port=None, neurons=None, independent=None, start=None, stop=None,
                 name=None):
-        """Poisson spike input (rate in Hz), each spike adding `weight` to `port`."""
+        """Poisson spike input, each spike adding `weight` to `port`. `rate` (Hz) is one number, an
+        array with one rate per target neuron, or a distribution table such as
+        {"dist": "uniform", "low": 5.0, "high": 15.0} drawn per target neuron."""
         n = None if neurons is None else _indices(neurons)
+        if isinstance(rate, dict):
+            r, per_neuron = dict(rate), None
+        elif np.ndim(rate) == 0:
+            r, per_neuron = float(rate), None
+        else:
+            r = per_neuron = _numbers(rate, "rate")
+
+        def add(e, nm):
+            if isinstance(r, dict):
+                raise ValueError(f"poisson input '{nm}': a rate distribution can be given only before the network "
+                                 "exists; pass an array with one rate per target neuron")
+            return e.add_poisson(nm, _name_of(target), _indices([] if n is None else n),
+                                 0.0 if per_neuron is not None else r, float(weight), port or "excitatory",
+                                 True if independent is None else independent, 0.0 if start is None else float(start),
+                                 float("inf") if stop is None else float(stop),
+                                 neuron_rates=per_neuron if per_neuron is not None else np.zeros(0))
         return self._stimulus("poisson", {
-            "name": name, "target": _name_of(target), "neurons": n, "rate": float(rate), "weight": float(weight),
-            "port": port, "independent": independent, "start": start, "stop": stop},
+            "name": name, "target": _name_of(target), "neurons": n, "rate": r, "weight": float(weight),
+            "port": port, "independent": independent, "start": start, "stop": stop}, add)
+
+    def inhomogeneous_poisson(self, target, times, rates, weight, *, port=None, neurons=None, independent=None,
+                              start=None, stop=None, name=None):
+        """Poisson input whose rate is a time series (NEST inhomogeneous_poisson_generator): rates[k] (Hz,
+        >= 0) from times[k] (ms, strictly increasing) on, 0 before times[0]."""
+        n = None if neurons is None else _indices(neurons)
+        t, v = _numbers(times, "times"), _numbers(rates, "rates")
+        return self._stimulus("inhomogeneous_poisson", {
+            "name": name, "target": _name_of(target), "neurons": n, "rate_times": t, "rate_values": v,
+            "weight": float(weight), "port": port, "independent": independent, "start": start, "stop": stop},
+            lambda e, nm: e.add_poisson(nm, _name_of(target), _indices([] if n is None else n), 0.0, float(weight),
+                                        port or "excitatory", True if independent is None else independent,
+                                        0.0 if start is None else float(start),
+                                        float("inf") if stop is None else float(stop), rate_times=t, rate_values=v))
+
+    def sinusoidal_poisson(self, target, rate, amplitude, frequency, weight, *, phase=None, port=None, neurons=None,
+                           independent=None, start=None, stop=None, name=None):
+        """Poisson input of rate(t) = rate + amplitude sin(2 pi frequency t + phase) (Hz, Hz, Hz, degrees;
+        NEST sinusoidal_poisson_generator); needs amplitude <= rate."""
+        n = None if neurons is None else _indices(neurons)
+        return self._stimulus("sinusoidal_poisson", {
+            "name": name, "target": _name_of(target), "neurons": n, "rate": float(rate), "amplitude": float(amplitude),
+            "frequency": float(frequency), "phase": phase, "weight": float(weight), "port": port,
+            "independent": independent, "start": start, "stop": stop},
             lambda e, nm: e.add_poisson(nm, _name_of(target), _indices([] if n is None else n), float(rate),
                                         float(weight), port or "excitatory", True if independent is None else independent,
                                         0.0 if start is None else float(start),
-                                        float("inf") if stop is None else float(stop)))
+                                        float("inf") if stop is None else float(stop), amplitude=float(amplitude),
+                                        frequency=float(frequency), phase=0.0 if phase is None else float(phase)))
 
     def spike_generator(self, target, times, weight, *, delay=None, port=None, neurons=None, name=None):
         """Spikes at `times` (ms, each >= dt), delivered after `delay` like a neuron's spikes."""

@@ -187,6 +187,13 @@ void bind_network(py::module_& m) {
             d["ports"] = ports;
             return d;
         })
+        .def("positions", [](const network& n, std::size_t q) {
+            // (x, y) of every neuron on its 2D sheet (spatial.hpp); empty without positions.
+            const auto& p = n.population_at(q);
+            if (!p.layout.has_positions()) return py::make_tuple(py::array_t<double>(0), py::array_t<double>(0));
+            auto pos = lamina::sim::make_positions(p.layout, p.size(), n.config().seed, static_cast<std::uint32_t>(q));
+            return py::make_tuple(py::array_t<double>(pos.x.size(), pos.x.data()), py::array_t<double>(pos.y.size(), pos.y.data()));
+        })
         .def("parameter", [](const network& n, std::size_t q, const std::string& name) {
             return n.population_at(q).parameter(name);
         })
@@ -219,12 +226,33 @@ void bind_network(py::module_& m) {
         });
 
     // Stimuli
-    c.def("add_poisson", [](network& n, std::string name, std::string target, const index_array& neurons,
-                            double rate, double weight, std::string port, bool independent, double start, double stop) {
-         lamina::sim::poisson_input_spec s{std::move(name), std::move(target), to_vector(neurons), rate, weight,
-                                           std::move(port), independent, start, stop};
-         return n.add_poisson_input(std::move(s));
-     })
+    c.def("add_poisson",
+          [](network& n, std::string name, std::string target, const index_array& neurons, double rate, double weight,
+             std::string port, bool independent, double start, double stop, const double_array& rate_times,
+             const double_array& rate_values, double amplitude, double frequency, double phase,
+             const double_array& neuron_rates) {
+              lamina::sim::poisson_input_spec s;
+              s.name = std::move(name);
+              s.target = std::move(target);
+              s.neurons = to_vector(neurons);
+              s.rate_hz = rate;
+              s.weight = weight;
+              s.port = std::move(port);
+              s.independent = independent;
+              s.start_ms = start;
+              s.stop_ms = stop;
+              s.rate_times_ms = to_vector(rate_times);
+              s.rate_values_hz = to_vector(rate_values);
+              s.amplitude_hz = amplitude;
+              s.frequency_hz = frequency;
+              s.phase_deg = phase;
+              s.neuron_rates_hz = to_vector(neuron_rates);
+              return n.add_poisson_input(std::move(s));
+          },
+          py::arg("name"), py::arg("target"), py::arg("neurons"), py::arg("rate"), py::arg("weight"), py::arg("port"),
+          py::arg("independent"), py::arg("start"), py::arg("stop"), py::arg("rate_times") = double_array(),
+          py::arg("rate_values") = double_array(), py::arg("amplitude") = 0.0, py::arg("frequency") = 0.0,
+          py::arg("phase") = 0.0, py::arg("neuron_rates") = double_array())
         .def("add_spike_generator", [](network& n, std::string name, std::string target, const index_array& neurons,
                                        const double_array& times, double weight, double delay, std::string port) {
             lamina::sim::spike_generator_spec s{std::move(name), std::move(target), to_vector(neurons),

@@ -107,6 +107,25 @@ void write_devices(hdf5::group g, const detail::device_set& D) {
         p.write("start_ms", field_values<double>(v, [](auto& s) { return s.start_ms; }));
         p.write("stop_ms", field_values<double>(v, [](auto& s) { return s.stop_ms; }));
         write_lists<std::uint32_t>(p, "neurons", v.size(), [&](std::size_t k) -> const auto& { return v[k].neurons; });
+        // Rate shapes (absent in checkpoints of earlier versions: constant rates).
+        write_lists<double>(p, "rate_times_ms", v.size(), [&](std::size_t k) -> const auto& { return v[k].rate_times_ms; });
+        write_lists<double>(p, "rate_values_hz", v.size(), [&](std::size_t k) -> const auto& { return v[k].rate_values_hz; });
+        write_lists<double>(p, "neuron_rates_hz", v.size(), [&](std::size_t k) -> const auto& { return v[k].neuron_rates_hz; });
+        p.write("amplitude_hz", field_values<double>(v, [](auto& s) { return s.amplitude_hz; }));
+        p.write("frequency_hz", field_values<double>(v, [](auto& s) { return s.frequency_hz; }));
+        p.write("phase_deg", field_values<double>(v, [](auto& s) { return s.phase_deg; }));
+        // The rate distribution: kind (-1 none), a, b, lower, upper.
+        p.write("rate_distribution_kind", field_values<std::int64_t>(v, [](auto& s) {
+                    return s.rate_distribution ? static_cast<std::int64_t>(s.rate_distribution->type) : -1;
+                }));
+        const distribution none;
+        auto dist = [&](auto member) {
+            return field_values<double>(v, [&](auto& s) { return (s.rate_distribution ? *s.rate_distribution : none).*member; });
+        };
+        p.write("rate_distribution_a", dist(&distribution::a));
+        p.write("rate_distribution_b", dist(&distribution::b));
+        p.write("rate_distribution_lower", dist(&distribution::lower));
+        p.write("rate_distribution_upper", dist(&distribution::upper));
     }
     {
         auto p = g.create_group("spike_generators");
@@ -166,9 +185,48 @@ void read_devices(const hdf5::group& g, detail::device_set& D) {
         for (auto sz : {target.size(), port.size(), rate.size(), weight.size(), independent.size(), start.size(), stop.size()})
             if (sz != n) throw checkpoint_error(g.file_name() + ": devices/poisson: fields of different lengths");
         D.poisson_specs.clear();
-        for (std::size_t k = 0; k < n; ++k)
-            D.poisson_specs.push_back({names[k], target[k], neurons[k], rate[k], weight[k], port[k], independent[k] != 0,
-                                       start[k], stop[k]});
+        for (std::size_t k = 0; k < n; ++k) {
+            poisson_input_spec s;
+            s.name = names[k];
+            s.target = target[k];
+            s.neurons = neurons[k];
+            s.rate_hz = rate[k];
+            s.weight = weight[k];
+            s.port = port[k];
+            s.independent = independent[k] != 0;
+            s.start_ms = start[k];
+            s.stop_ms = stop[k];
+            D.poisson_specs.push_back(std::move(s));
+        }
+        if (p.exists("rate_times_ms")) {
+            const auto times = read_lists<double>(p, "rate_times_ms", n);
+            const auto values = read_lists<double>(p, "rate_values_hz", n);
+            const auto per_neuron = read_lists<double>(p, "neuron_rates_hz", n);
+            const auto amplitude = p.open_dataset("amplitude_hz").read<double>();
+            const auto frequency = p.open_dataset("frequency_hz").read<double>();
+            const auto phase = p.open_dataset("phase_deg").read<double>();
+            const auto kind = p.open_dataset("rate_distribution_kind").read<std::int64_t>();
+            const auto da = p.open_dataset("rate_distribution_a").read<double>();
+            const auto db = p.open_dataset("rate_distribution_b").read<double>();
+            const auto dlo = p.open_dataset("rate_distribution_lower").read<double>();
+            const auto dhi = p.open_dataset("rate_distribution_upper").read<double>();
+            for (auto sz : {amplitude.size(), frequency.size(), phase.size(), kind.size(), da.size(), db.size(), dlo.size(),
+                            dhi.size()})
+                if (sz != n) throw checkpoint_error(g.file_name() + ": devices/poisson: fields of different lengths");
+            for (std::size_t k = 0; k < n; ++k) {
+                auto& s = D.poisson_specs[k];
+                s.rate_times_ms = times[k];
+                s.rate_values_hz = values[k];
+                s.neuron_rates_hz = per_neuron[k];
+                s.amplitude_hz = amplitude[k];
+                s.frequency_hz = frequency[k];
+                s.phase_deg = phase[k];
+                if (kind[k] > static_cast<std::int64_t>(distribution::kind::lognormal) || kind[k] < -1)
+                    throw checkpoint_error(g.file_name() + ": devices/poisson: unknown rate distribution kind");
+                if (kind[k] >= 0)
+                    s.rate_distribution = distribution{static_cast<distribution::kind>(kind[k]), da[k], db[k], dlo[k], dhi[k]};
+            }
+        }
     }
     {
         auto p = g.open_group("spike_generators");

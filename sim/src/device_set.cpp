@@ -21,6 +21,47 @@ void poisson_table::init(double lambda) {
     linear = lambda < 16.0;
 }
 
+double device_set::poisson_rt::step_mean(std::int64_t n) const {
+    const double t0 = double(n) * dt_ms, t1 = double(n + 1) * dt_ms;
+    double hz_ms = 0.0;  // the integral of the rate over the step, in Hz ms
+    if (rate_shape == shape::series) {
+        const auto& T = series_times_ms;
+        // Segment k holds [T[k], T[k+1]); before T[0] the rate is 0.
+        std::ptrdiff_t k = std::upper_bound(T.begin(), T.end(), t0) - T.begin() - 1;
+        double t = t0;
+        while (t < t1) {
+            const double next = std::size_t(k + 1) < T.size() ? T[static_cast<std::size_t>(k + 1)] : t1;
+            const double end = std::min(t1, next);
+            if (k >= 0) hz_ms += series_rates_hz[static_cast<std::size_t>(k)] * (end - t);
+            t = end;
+            ++k;
+        }
+    } else if (omega_per_ms > 0.0) {
+        // The integral of r0 + r1 sin(omega t + phi) over [t0, t1).
+        hz_ms = base_hz * (t1 - t0) +
+                amplitude_hz / omega_per_ms * (std::cos(omega_per_ms * t0 + phase_rad) - std::cos(omega_per_ms * t1 + phase_rad));
+    } else {
+        hz_ms = (base_hz + amplitude_hz * std::sin(phase_rad)) * (t1 - t0);
+    }
+    return std::max(0.0, hz_ms * 1e-3);
+}
+
+// Per-neuron rate draws use object numbers (1 << 22) | device, apart from the per-step draws
+// (object = device) and from the noise devices and block draws (object >= 1 << 23).
+constexpr std::uint32_t neuron_rate_object_base = 0x400000u;
+
+std::vector<double> resolve_neuron_rates(const poisson_input_spec& spec, std::size_t targets, std::uint64_t seed,
+                                         std::uint32_t device) {
+    if (!spec.rate_distribution) return spec.neuron_rates_hz;
+    std::vector<double> out(targets);
+    for (std::size_t m = 0; m < targets; ++m) {
+        const std::uint64_t neuron = spec.neurons.empty() ? m : spec.neurons[m];
+        random_stream rng(seed, stream_purpose::device, neuron_rate_object_base | device, neuron);
+        out[m] = spec.rate_distribution->draw(rng);
+    }
+    return out;
+}
+
 std::vector<target_set> target_set::split(const std::vector<std::uint32_t>& neurons,
                                           const std::vector<std::size_t>& b) {
     std::vector<target_set> out(b.size() - 1);
@@ -57,8 +98,33 @@ void device_set::make_poisson(std::size_t k, std::vector<std::unique_ptr<populat
     rt.weight = d.weight;
     rt.start = std::llround(d.start_ms / dt);
     rt.stop = std::isfinite(d.stop_ms) ? std::llround(d.stop_ms / dt) : INT64_MAX;
-    rt.table.init(d.rate_hz * dt * 1e-3);
-    rt.in_blocks = d.draw_in_blocks || pops[rt.pop]->requested_update != update_mode::clock;
+    rt.dt_ms = dt;
+    using shape = poisson_rt::shape;
+    if (d.per_neuron()) {
+        rt.rate_shape = shape::per_neuron;
+        const std::size_t n = pops[rt.pop]->size();
+        const auto rates = resolve_neuron_rates(d, d.neurons.empty() ? n : d.neurons.size(), seed, rt.id);
+        rt.neuron_mean.assign(n, 0.0);
+        for (std::size_t m = 0; m < rates.size(); ++m) rt.neuron_mean[d.neurons.empty() ? m : d.neurons[m]] += rates[m] * dt * 1e-3;
+        rt.neuron_p0.resize(n);
+        for (std::size_t i = 0; i < n; ++i) rt.neuron_p0[i] = std::exp(-rt.neuron_mean[i]);
+    } else if (d.time_series()) {
+        rt.rate_shape = shape::series;
+        rt.series_times_ms = d.rate_times_ms;
+        rt.series_rates_hz = d.rate_values_hz;
+    } else if (d.sinusoidal()) {
+        rt.rate_shape = shape::sinusoid;
+        rt.base_hz = d.rate_hz;
+        rt.amplitude_hz = d.amplitude_hz;
+        rt.omega_per_ms = 2.0 * M_PI * d.frequency_hz * 1e-3;
+        rt.phase_rad = d.phase_deg * M_PI / 180.0;
+    } else {
+        rt.table.init(d.rate_hz * dt * 1e-3);
+    }
+    rt.step_tables.assign(bounds[rt.pop].size() - 1, poisson_table{});
+    // Only a constant rate shared by all targets can be drawn per block (event_update.cpp).
+    rt.in_blocks = rt.rate_shape == shape::constant &&
+                   (d.draw_in_blocks || pops[rt.pop]->requested_update != update_mode::clock);
     rt.targets = target_set::split(d.neurons, bounds[rt.pop]);
     if (poisson.size() <= k) poisson.resize(k + 1);
     poisson[k] = std::move(rt);
@@ -155,12 +221,44 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
                        const std::vector<std::size_t>& bounds) const {
     for (std::size_t d : poisson_by_pop[q]) {
         const auto& D = poisson[d];
-        if (n < D.start || n >= D.stop || D.table.empty() || (D.in_blocks && D.independent)) continue;
+        if (n < D.start || n >= D.stop || (D.in_blocks && D.independent)) continue;
+        if (D.rate_shape == poisson_rt::shape::constant && D.table.empty()) continue;  // rate 0
         double* in = pop.input(n, D.port);
         const auto& T = D.targets[s];
+        using shape = poisson_rt::shape;
+        if (D.rate_shape == shape::per_neuron) {
+            // Independent trains with a mean per neuron; the words as in the constant case.
+            auto count = [&](std::size_t i, std::uint32_t word) {
+                return D.neuron_mean[i] > 0.0 ? poisson_by_search(word, D.neuron_mean[i], D.neuron_p0[i]) : 0u;
+            };
+            if (T.is_range) {
+                std::size_t i = T.begin;
+                while (i < T.end) {
+                    const std::size_t group = i >> 2;
+                    const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
+                                                  static_cast<std::uint64_t>(n));
+                    const std::size_t stop = std::min(T.end, (group + 1) << 2);
+                    for (; i < stop; ++i) in[i] += D.weight * count(i, blk.v[i & 3]);
+                }
+            } else {
+                for (auto i : T.list) {
+                    const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
+                    in[i] += D.weight * count(i, blk.v[i & 3]);
+                }
+            }
+            continue;
+        }
+        const poisson_table* table = &D.table;
+        if (D.rate_shape != shape::constant) {
+            const double mean = D.step_mean(n);
+            if (mean <= 0.0) continue;
+            auto& t = D.step_tables[s];
+            t.init(mean);
+            table = &t;
+        }
         if (!D.independent) {
             const auto blk = philox_block(seed, stream_purpose::device, D.id, 0xFFFFFFFFu, static_cast<std::uint64_t>(n));
-            const double add = D.weight * D.table.draw(blk.v[0]);
+            const double add = D.weight * table->draw(blk.v[0]);
             if (add == 0.0) continue;
             if (T.is_range)
                 for (std::size_t i = T.begin; i < T.end; ++i) in[i] += add;
@@ -176,12 +274,12 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
                 const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
                                               static_cast<std::uint64_t>(n));
                 const std::size_t stop = std::min(T.end, (group + 1) << 2);
-                for (; i < stop; ++i) in[i] += D.weight * D.table.draw(blk.v[i & 3]);
+                for (; i < stop; ++i) in[i] += D.weight * table->draw(blk.v[i & 3]);
             }
         } else {
             for (auto i : T.list) {
                 const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
-                in[i] += D.weight * D.table.draw(blk.v[i & 3]);
+                in[i] += D.weight * table->draw(blk.v[i & 3]);
             }
         }
     }

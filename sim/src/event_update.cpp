@@ -107,6 +107,11 @@ std::string event_refusal(const engine& e, std::size_t q) {
     if (pop.uses_external_current)
         return "a current input (current_input or neuron_currents) changes its drive every step; event mode "
                "takes the constant drive from I_e";
+    const auto& dev = e.state.devices;
+    for (const auto& d : dev.poisson_specs)
+        if (d.target == pop.name() && !d.constant_shared_rate())
+            return "the Poisson input '" + d.name + "' has a time-varying or per-neuron rate; event mode takes only "
+                   "constant rates shared by all targets";
     for (std::size_t k = 0; k < e.projections.size(); ++k) {
         const auto& P = e.projections[k];
         if (P.target == q && P.spec.plasticity)
@@ -169,7 +174,7 @@ void begin_run(engine& e, std::int64_t first_step) {
     for (std::size_t q = 0; q < e.populations.size(); ++q) {
         auto& pop = *e.populations[q];
         if (st.events.size() > q && st.events[q] && pop.event_driven()) {
-            if (pop.uses_external_current) {
+            if (pop.uses_external_current || !event_refusal(e, q).empty()) {
                 if (pop.requested_update == update_mode::event)
                     throw error(population_label(pop) + " runs event-driven (update = \"event\"), but " +
                                 event_refusal(e, q));

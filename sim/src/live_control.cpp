@@ -95,6 +95,13 @@ void network::set_poisson_rate(std::size_t k, double rate_hz) {
     if (rate_hz * config_.dt_ms * 1e-3 > 1e4)
         throw parameter_error(obj, "rate", "more than 1e4 expected spikes per step; use a current instead");
     spec.rate_hz = rate_hz;
+    // A constant rate shared by all targets from now on: a time series, sinusoid or per-neuron
+    // rates the device had are replaced.
+    spec.rate_times_ms.clear();
+    spec.rate_values_hz.clear();
+    spec.amplitude_hz = spec.frequency_hz = spec.phase_deg = 0.0;
+    spec.neuron_rates_hz.clear();
+    spec.rate_distribution.reset();
     if (built_) D.make_poisson(k, populations_, state_->bounds, config_.dt_ms);
 }
 

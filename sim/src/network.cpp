@@ -17,6 +17,7 @@ network::network(run_config config) : config_(config), state_(std::make_unique<d
     if (config_.threads < 0) throw parameter_error("run", "threads", "must be >= 1 (or 0 for all cores)");
     threads_ = config_.threads > 0 ? config_.threads : std::max(1, tbb::info::default_concurrency());
     shards_ = static_cast<std::size_t>(threads_);
+    state_->devices.seed = config_.seed;
 }
 
 network::~network() = default;

@@ -147,6 +147,12 @@ void network::build() {
             P.delay_min = std::max<std::int64_t>(1, delay_steps(s.delay_ms.min_value(), dt));
             P.delay_max = std::max<std::int64_t>(P.delay_min, delay_steps(s.delay_ms.max_value(), dt));
         }
+        if (s.rule.type == connection_rule::kind::distance_dependent && s.rule.kernel.velocity > 0.0) {
+            // Delays d0 + distance / velocity (spatial.hpp), d0 the projection's constant delay.
+            const double dmax = std::min(s.rule.kernel.mask_radius, largest_distance(populations_[P.source]->layout));
+            P.delay_min = std::max<std::int64_t>(1, delay_steps(s.delay_ms.a, dt));
+            P.delay_max = std::max(P.delay_min, delay_steps(s.delay_ms.a + dmax / s.rule.kernel.velocity, dt));
+        }
         const std::uint64_t nt = populations_[P.target]->size();
         P.target_bits = nt <= 1 ? 1u : static_cast<unsigned>(std::bit_width(nt - 1));
         if (P.delay_max > P.delay_min) {
@@ -200,6 +206,17 @@ void network::build() {
         };
         auto draw_delay = [&](random_stream& rng) -> std::int64_t {
             return ddist.is_constant() ? P.delay_min : delay_steps(ddist.draw(rng), dt);
+        };
+        // Distance-dependent rules: both populations' positions, distances under the source's layout.
+        const bool spatial = r.type == connection_rule::kind::distance_dependent;
+        const bool distance_delays = spatial && r.kernel.velocity > 0.0;
+        positions_2d src_pos, tgt_pos;
+        if (spatial) {
+            src_pos = make_positions(populations_[P.source]->layout, ns, config_.seed, static_cast<std::uint32_t>(P.source));
+            tgt_pos = make_positions(populations_[P.target]->layout, nt, config_.seed, static_cast<std::uint32_t>(P.target));
+        }
+        auto distance = [&](std::uint32_t i, std::size_t j) {
+            return layout_distance(populations_[P.source]->layout, src_pos.x[i], src_pos.y[i], tgt_pos.x[j], tgt_pos.y[j]);
         };
         parallel_shards([&](std::size_t s) {
             auto& sh = P.shards[s];
@@ -281,8 +298,17 @@ void network::build() {
                 random_stream crng(config_.seed, stream_purpose::connectivity, pid, j);
                 const std::size_t before = srcs.size();
                 const std::uint64_t degree = r.type == K::fixed_total_number ? indegree[j - b] : r.degree;
-                sources_of_target(r, static_cast<std::uint32_t>(j), degree, ns, same, crng, scratch,
-                                  [&](std::uint32_t i) { srcs.push_back(i); });
+                if (spatial) {
+                    // Each candidate source with p = p0 k(d) > 0 is drawn in source order.
+                    for (std::uint32_t i = 0; i < ns; ++i) {
+                        if (same && !r.allow_autapses && i == j) continue;
+                        const double p = r.kernel.probability(distance(i, j));
+                        if (p > 0.0 && (p >= 1.0 || crng.uniform() < p)) srcs.push_back(i);
+                    }
+                } else {
+                    sources_of_target(r, static_cast<std::uint32_t>(j), degree, ns, same, crng, scratch,
+                                      [&](std::uint32_t i) { srcs.push_back(i); });
+                }
                 per_target[j - b] = static_cast<std::uint32_t>(srcs.size() - before);
             }
             check_capacity(srcs.size());
@@ -299,7 +325,11 @@ void network::build() {
                     const auto i = srcs[pos++];
                     const auto slot = cursor[i]++;
                     if (store_weights) sh.weight[slot] = static_cast<float>(wdist.draw(wrng));
-                    sh.target[slot] = encode(static_cast<std::uint32_t>(j), draw_delay(drng));
+                    const std::int64_t d =
+                        distance_delays
+                            ? std::max<std::int64_t>(1, delay_steps(ddist.a + distance(i, j) / r.kernel.velocity, dt))
+                            : draw_delay(drng);
+                    sh.target[slot] = encode(static_cast<std::uint32_t>(j), d);
                 }
             }
         });

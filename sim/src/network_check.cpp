@@ -82,8 +82,16 @@ void check_delay(const distribution& d, double dt, const std::string& object) {
 
 // In double precision: products of sizes and degrees may exceed 64 bits, and an estimate that
 // wrapped around would let an impossible network through.
-double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt) {
+double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64_t nt,
+                         const spatial_layout* source_layout = nullptr) {
     switch (r.type) {
+    case connection_rule::kind::distance_dependent: {
+        // p0 times the kernel's share of the sheet: an upper bound, since the kernel's integral over
+        // the plane exceeds that over the sheet (the memory estimate must not be low).
+        const double area = source_layout ? source_layout->extent_x * source_layout->extent_y : 0.0;
+        const double share = area > 0.0 ? std::min(1.0, r.kernel.plane_integral() / area) : 1.0;
+        return std::clamp(r.kernel.p0, 0.0, 1.0) * share * double(ns) * double(nt);
+    }
     case connection_rule::kind::one_to_one: return double(nt);
     case connection_rule::kind::all_to_all: return double(ns) * double(nt);
     case connection_rule::kind::pairwise_bernoulli: return r.probability * double(ns) * double(nt);
@@ -98,6 +106,141 @@ double expected_synapses(const connection_rule& r, std::uint64_t ns, std::uint64
 std::size_t saturate(double bytes) {
     return bytes >= double(std::numeric_limits<std::size_t>::max()) ? std::numeric_limits<std::size_t>::max()
                                                                       : static_cast<std::size_t>(bytes);
+}
+
+// A population's positions (spatial.hpp): a grid that holds exactly its neurons, a positive extent.
+void check_layout(const population& p) {
+    const auto& L = p.layout;
+    if (!L.has_positions()) return;
+    const std::string obj = "population '" + p.name() + "'";
+    if (!(L.extent_x > 0.0) || !(L.extent_y > 0.0) || !std::isfinite(L.extent_x) || !std::isfinite(L.extent_y))
+        throw parameter_error(obj, "positions.extent",
+                              fmt::format("must be finite and > 0, got [{}, {}]", L.extent_x, L.extent_y));
+    if (!std::isfinite(L.center_x) || !std::isfinite(L.center_y))
+        throw parameter_error(obj, "positions.center", "must be finite");
+    if (L.type == spatial_layout::kind::grid && L.columns * L.rows != p.size())
+        throw parameter_error(obj, "positions.shape",
+                              fmt::format("a grid of {} x {} holds {} neurons; the population has {}", L.columns,
+                                          L.rows, L.columns * L.rows, p.size()));
+}
+
+// A distance-dependent projection: positions on both sides, a kernel that is a probability, the
+// same sheet on both sides when periodic, and a constant base delay when delays grow with distance.
+void check_distance_rule(const projection_spec& s, const population& src, const population& tgt,
+                         const std::string& obj, double dt) {
+    const auto& k = s.rule.kernel;
+    for (const population* p : {&src, &tgt})
+        if (!p->layout.has_positions())
+            throw parameter_error(obj, "rule",
+                                  "distance_dependent needs positions for population '" + p->name() +
+                                      "' (positions = { layout = \"grid\" | \"random\", ... })");
+    if (!(k.p0 >= 0.0 && k.p0 <= 1.0)) throw parameter_error(obj, "p0", fmt::format("must be in [0, 1], got {}", k.p0));
+    if (k.type != spatial_kernel::kind::constant && (!(k.width > 0.0) || !std::isfinite(k.width)))
+        throw parameter_error(obj, "width", fmt::format("must be finite and > 0, got {}", k.width));
+    if (!(k.mask_radius > 0.0))
+        throw parameter_error(obj, "mask_radius", fmt::format("must be > 0, got {}", k.mask_radius));
+    if (k.type == spatial_kernel::kind::constant && !std::isfinite(k.mask_radius) && k.p0 > 0.0)
+        throw parameter_error(obj, "mask_radius", "a constant kernel needs a finite mask radius (else use pairwise_bernoulli)");
+    if (!(k.velocity >= 0.0) || !std::isfinite(k.velocity))
+        throw parameter_error(obj, "velocity", fmt::format("must be finite and >= 0, got {}", k.velocity));
+    if (k.velocity > 0.0) {
+        if (!s.delay_ms.is_constant())
+            throw parameter_error(obj, "delay",
+                                  "with a velocity the delay is delay + distance / velocity: give one constant delay");
+        if (!(s.delay_ms.a >= dt * (1.0 - 1e-9)))
+            throw parameter_error(obj, "delay", fmt::format("must be at least one step ({} ms), got {}", dt, s.delay_ms.a));
+    }
+    const auto& a = src.layout;
+    const auto& b = tgt.layout;
+    if ((a.periodic || b.periodic) &&
+        (a.periodic != b.periodic || a.extent_x != b.extent_x || a.extent_y != b.extent_y || a.center_x != b.center_x ||
+         a.center_y != b.center_y))
+        throw parameter_error(obj, "rule",
+                              "periodic boundaries need both populations on the same sheet (equal extent, center "
+                              "and periodic)");
+}
+
+// The rate shapes of a Poisson device (poisson_input_spec): one shape at a time, rates >= 0
+// everywhere, at most 1e4 expected events per step (500 per neuron for per-neuron rates, which
+// are drawn by a search whose cost grows with the mean).
+void check_rate_shape(const poisson_input_spec& d, const population& pop, const std::string& obj, double dt,
+                      std::uint64_t seed, std::uint32_t device) {
+    const int shapes = int(d.time_series()) + int(d.sinusoidal()) + int(d.per_neuron());
+    if (shapes > 1)
+        throw parameter_error(obj, d.time_series() ? "rate_times" : "amplitude",
+                              "a Poisson input takes one rate shape: a time series (rate_times, rate_values), a "
+                              "sinusoid (amplitude, frequency, phase) or a rate per neuron, not several");
+    if (!d.constant_shared_rate()) {
+        if (d.draw_in_blocks)
+            throw parameter_error(obj, "draw_in_blocks", "block draws need a constant rate shared by all targets");
+        if (pop.requested_update == update_mode::event)
+            throw parameter_error(obj, "target",
+                                  "population '" + pop.name() + "' runs event-driven (update = \"event\"), which takes "
+                                  "only Poisson input of a constant rate shared by all targets");
+    }
+    const double max_per_step = 1e4;
+    if (d.time_series()) {
+        const auto& T = d.rate_times_ms;
+        const auto& V = d.rate_values_hz;
+        if (T.size() != V.size())
+            throw parameter_error(obj, "rate_values",
+                                  fmt::format("needs one rate per time: {} times, {} rates", T.size(), V.size()));
+        for (std::size_t k = 0; k < T.size(); ++k) {
+            if (!std::isfinite(T[k]) || T[k] < 0.0)
+                throw parameter_error(obj, "rate_times", fmt::format("time {} ({} ms) must be finite and >= 0", k, T[k]));
+            if (k > 0 && !(T[k] > T[k - 1]))
+                throw parameter_error(obj, "rate_times",
+                                      fmt::format("times must increase strictly: time {} is {} ms after {} ms", k,
+                                                  T[k], T[k - 1]));
+            if (!std::isfinite(V[k]) || V[k] < 0.0)
+                throw parameter_error(obj, "rate_values",
+                                      fmt::format("rate {} (from {} ms) is {} Hz; rates must be finite and >= 0", k,
+                                                  T[k], V[k]));
+            if (V[k] * dt * 1e-3 > max_per_step)
+                throw parameter_error(obj, "rate_values", "more than 1e4 expected spikes per step; use a current instead");
+        }
+    }
+    if (d.sinusoidal()) {
+        if (!std::isfinite(d.frequency_hz) || d.frequency_hz < 0.0)
+            throw parameter_error(obj, "frequency", fmt::format("must be finite and >= 0 Hz, got {}", d.frequency_hz));
+        if (!std::isfinite(d.phase_deg)) throw parameter_error(obj, "phase", "must be finite (degrees)");
+        if (!std::isfinite(d.amplitude_hz) || d.amplitude_hz < 0.0)
+            throw parameter_error(obj, "amplitude", fmt::format("must be finite and >= 0 Hz, got {}", d.amplitude_hz));
+        if (d.amplitude_hz > d.rate_hz)
+            throw parameter_error(obj, "amplitude",
+                                  fmt::format("{} Hz exceeds the mean rate {} Hz: the rate rate + amplitude sin(...) "
+                                              "would go negative; needs amplitude <= rate",
+                                              d.amplitude_hz, d.rate_hz));
+        if ((d.rate_hz + d.amplitude_hz) * dt * 1e-3 > max_per_step)
+            throw parameter_error(obj, "rate", "more than 1e4 expected spikes per step; use a current instead");
+    }
+    if (d.per_neuron()) {
+        if (!d.independent)
+            throw parameter_error(obj, "independent", "a rate per neuron needs independent trains (independent = true)");
+        const std::size_t targets = d.neurons.empty() ? pop.size() : d.neurons.size();
+        if (d.rate_distribution) {
+            if (!d.neuron_rates_hz.empty())
+                throw parameter_error(obj, "rate", "give the per-neuron rates as values or as a distribution, not both");
+            d.rate_distribution->validate(obj, "rate");
+        } else if (d.neuron_rates_hz.size() != targets) {
+            throw parameter_error(obj, "rate",
+                                  fmt::format("needs one rate per target neuron ({}), got {}", targets,
+                                              d.neuron_rates_hz.size()));
+        }
+        const auto rates = detail::resolve_neuron_rates(d, targets, seed, device);
+        for (std::size_t m = 0; m < rates.size(); ++m) {
+            const std::size_t neuron = d.neurons.empty() ? m : d.neurons[m];
+            if (!std::isfinite(rates[m]) || rates[m] < 0.0)
+                throw parameter_error(obj, "rate",
+                                      fmt::format("neuron {} of {}: rate {} Hz; rates must be finite and >= 0", neuron,
+                                                  pop.size(), rates[m]));
+            if (rates[m] * dt * 1e-3 > 500.0)
+                throw parameter_error(obj, "rate",
+                                      fmt::format("neuron {}: {} Hz is more than 500 expected spikes per step, the "
+                                                  "limit for per-neuron rates",
+                                                  neuron, rates[m]));
+        }
+    }
 }
 
 } // namespace
@@ -125,6 +268,7 @@ std::vector<parameter_error> network::check() const {
         }
     };
     for (auto& p : populations_) checked([&] { p->lower(dt); });
+    for (auto& p : populations_) checked([&] { check_layout(*p); });
 
     for (std::size_t k = 0; k < projections_.size(); ++k) checked([&] {
         const auto& s = projections_[k].spec;
@@ -143,6 +287,7 @@ std::vector<parameter_error> network::check() const {
                 throw parameter_error(obj, "rule", fmt::format("one_to_one needs equal sizes, got {} and {}", ns, nt));
             break;
         case K::all_to_all: break;
+        case K::distance_dependent: check_distance_rule(s, *populations_[src], tp, obj, dt); break;
         case K::pairwise_bernoulli:
             if (!(r.probability >= 0.0 && r.probability <= 1.0))
                 throw parameter_error(obj, "probability", fmt::format("must be in [0, 1], got {}", r.probability));
@@ -236,6 +381,8 @@ std::vector<parameter_error> network::check() const {
             throw parameter_error(obj, "weight", "conductance ports take only weights >= 0");
         if (!(d.start_ms >= 0.0) || !(d.stop_ms >= d.start_ms))
             throw parameter_error(obj, "start", "needs 0 <= start <= stop");
+        check_rate_shape(d, *populations_[q], obj, dt, config_.seed,
+                         static_cast<std::uint32_t>(&d - state_->devices.poisson_specs.data()));
     });
     for (const auto& d : state_->devices.generator_specs) checked([&] {
         const std::string obj = "spike generator '" + d.name + "'";
@@ -352,6 +499,12 @@ std::vector<parameter_error> network::check() const {
     return problems;
 }
 
+const spatial_layout* network::source_layout(const projection_spec& s) const {
+    for (const auto& p : populations_)
+        if (p->name() == s.source) return &p->layout;
+    return nullptr;
+}
+
 std::pair<std::uint64_t, std::uint64_t> network::endpoint_sizes(const projection_spec& s) const {
     std::uint64_t ns = 0, nt = 0;
     for (const auto& p : populations_) {
@@ -375,7 +528,7 @@ std::size_t network::estimate_memory() const {
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
         const auto& r = pr.spec.rule;
-        const double syn = expected_synapses(r, ns, nt) * share;
+        const double syn = expected_synapses(r, ns, nt, source_layout(pr.spec)) * share;
         const bool one_weight = pr.spec.weight.is_constant() && r.weights.empty() && !pr.spec.plasticity;
         const double per_synapse = 4.0 + (one_weight ? 0.0 : 4.0) + (pr.spec.plasticity ? 8.0 : 0.0);
         const double scratch = (r.type == K::fixed_outdegree || r.type == K::explicit_list) ? 24.0
@@ -407,7 +560,7 @@ std::uint64_t network::expected_synapse_count() const {
     double n = 0.0;
     for (const auto& pr : projections_) {
         const auto [ns, nt] = endpoint_sizes(pr.spec);
-        n += expected_synapses(pr.spec.rule, ns, nt);
+        n += expected_synapses(pr.spec.rule, ns, nt, source_layout(pr.spec));
     }
     return n >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(n);
 }

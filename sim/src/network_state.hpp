@@ -47,6 +47,22 @@ struct poisson_table {
     }
 };
 
+// A Poisson count from one raw 32-bit word by sequential search of the CDF of mean `lambda`
+// (p0 = exp(-lambda)): for per-neuron rates, where a table per neuron would cost too much memory.
+// The word selects the count as in poisson_table (u = (word + 1/2) / 2^32 against P(X <= k)).
+inline unsigned poisson_by_search(std::uint32_t word, double lambda, double p0) noexcept {
+    const double u = (static_cast<double>(word) + 0.5) * 0x1.0p-32;
+    double p = p0, cdf = p0;
+    unsigned k = 0;
+    while (u > cdf) {
+        ++k;
+        p *= lambda / static_cast<double>(k);
+        cdf += p;
+        if (p == 0.0 && double(k) > lambda) break;  // past the representable tail
+    }
+    return k;
+}
+
 // A device's targets in one shard: either a contiguous range or a list of indices.
 struct target_set {
     std::size_t begin = 0, end = 0;
@@ -59,6 +75,7 @@ struct target_set {
 // stored in checkpoints) and the runtime made from them. Device k of a kind keeps index k for
 // good, so its random stream never changes.
 struct device_set {
+    std::uint64_t seed = 1;  // the run's seed (per-neuron Poisson rates are drawn when made)
     std::vector<poisson_input_spec> poisson_specs;
     std::vector<spike_generator_spec> generator_specs;
     std::vector<current_input_spec> current_specs;
@@ -74,6 +91,18 @@ struct device_set {
         bool in_blocks = false;  // drawn by event_update.cpp per block of steps
         poisson_table table;
         std::vector<target_set> targets;
+        // Time-varying rate (poisson_input_spec): the mean count of each step is computed when the
+        // step comes and its table built in the shard's own scratch table (apply() runs shards
+        // concurrently, each touching only its own).
+        enum class shape : std::uint8_t { constant, series, sinusoid, per_neuron };
+        shape rate_shape = shape::constant;
+        double dt_ms = 0.1;
+        std::vector<double> series_times_ms, series_rates_hz;
+        double base_hz = 0.0, amplitude_hz = 0.0, omega_per_ms = 0.0, phase_rad = 0.0;
+        std::vector<double> neuron_mean, neuron_p0;  // per neuron of the population (0 if not a target)
+        mutable std::vector<poisson_table> step_tables;  // per shard
+        // Expected count in step n, [n dt, (n + 1) dt), for the series and sinusoid shapes.
+        double step_mean(std::int64_t n) const;
     };
     struct generator_rt {
         std::size_t pop, port;
@@ -124,6 +153,11 @@ struct device_set {
     void apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
                const std::vector<std::size_t>& bounds) const;
 };
+
+// The rate of every target of a per-neuron Poisson device (poisson_input_spec::neuron_rates_hz
+// or drawn from its rate_distribution), `targets` values.
+std::vector<double> resolve_neuron_rates(const poisson_input_spec& spec, std::size_t targets, std::uint64_t seed,
+                                         std::uint32_t device);
 
 // Recorders: specifications, and what each keeps between windows.
 struct recorder_set {

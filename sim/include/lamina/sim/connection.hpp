@@ -11,6 +11,7 @@
 // individual (plasticity).
 #include "lamina/sim/distribution.hpp"
 #include "lamina/sim/plasticity.hpp"
+#include "lamina/sim/spatial.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,7 @@ struct connection_rule {
         fixed_outdegree,
         explicit_list,
         fixed_total_number,
+        distance_dependent,
     };
     kind type = kind::all_to_all;
     double probability = 0.0;     // pairwise_bernoulli
@@ -40,6 +42,10 @@ struct connection_rule {
     std::vector<std::uint32_t> targets;
     std::vector<float> weights;
     std::vector<double> delays_ms;
+    // distance_dependent: both populations have positions (spatial.hpp); drawn per target like
+    // pairwise_bernoulli, with probability kernel.probability(distance) under the source layout's
+    // boundary conditions.
+    spatial_kernel kernel;
 
     static connection_rule one_to_one() {
         connection_rule r;
@@ -82,6 +88,15 @@ struct connection_rule {
         r.total = n;
         r.allow_autapses = autapses;
         r.allow_multapses = multapses;
+        return r;
+    }
+    // NEST's spatial pairwise_bernoulli: p0 k(d) within the mask; with kernel.velocity > 0 each
+    // synapse's delay is the projection's (constant) delay + d / velocity.
+    static connection_rule distance_dependent(spatial_kernel k, bool autapses = true) {
+        connection_rule r;
+        r.type = kind::distance_dependent;
+        r.kernel = k;
+        r.allow_autapses = autapses;
         return r;
     }
     static connection_rule explicit_list(std::vector<std::uint32_t> s, std::vector<std::uint32_t> t,

@@ -2,8 +2,11 @@
 // Stimulation devices. Devices act locally on the shard that owns their targets, so they need no
 // spike exchange and draw their randomness from counter streams keyed by (seed, device, neuron,
 // step): results do not depend on the thread count.
+#include "lamina/sim/distribution.hpp"
+
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,31 @@ struct poisson_input_spec {
     // instead of a count per step: the same process, at a cost per event rather than per neuron
     // and step. Always so for targets in event or auto update mode; here to ask for it in clock mode.
     bool draw_in_blocks = false;
+
+    // How the rate varies (at most one of the three; all off: the constant rate_hz). In every case
+    // the count of a step [t, t + dt) is Poisson with mean the integral of the rate over the step,
+    // the exact count of an inhomogeneous Poisson process in that interval.
+    //
+    // A time series (NEST inhomogeneous_poisson_generator): the rate is rate_values_hz[k] (>= 0)
+    // from rate_times_ms[k] on (strictly increasing times), 0 before the first time.
+    std::vector<double> rate_times_ms;
+    std::vector<double> rate_values_hz;
+    // A sinusoid (NEST sinusoidal_poisson_generator): rate(t) = rate_hz + amplitude_hz *
+    // sin(2 pi frequency_hz t + phase_deg), t the model time, amplitude_hz <= rate_hz (so the rate
+    // never goes negative). Used when frequency_hz > 0 or amplitude_hz != 0.
+    double amplitude_hz = 0.0;
+    double frequency_hz = 0.0;
+    double phase_deg = 0.0;
+    // A rate per target neuron (independent trains only): neuron_rates_hz[m] for the m-th target
+    // (the m-th of `neurons`, or neuron m of the population), or drawn per target from
+    // `rate_distribution`, keyed by (seed, device, neuron) so that the draws do not depend on threads.
+    std::vector<double> neuron_rates_hz;
+    std::optional<distribution> rate_distribution;
+
+    bool time_series() const noexcept { return !rate_times_ms.empty() || !rate_values_hz.empty(); }
+    bool sinusoidal() const noexcept { return frequency_hz != 0.0 || amplitude_hz != 0.0; }
+    bool per_neuron() const noexcept { return !neuron_rates_hz.empty() || rate_distribution.has_value(); }
+    bool constant_shared_rate() const noexcept { return !time_series() && !sinusoidal() && !per_neuron(); }
 };
 
 // Spikes at given times (ms). A spike at time t is treated like one emitted by a neuron in the

@@ -259,6 +259,7 @@ public:
 
 private:
     std::pair<std::uint64_t, std::uint64_t> endpoint_sizes(const projection_spec& s) const;
+    const spatial_layout* source_layout(const projection_spec& s) const;
     void check_new_population(const std::string& name, std::size_t size) const;
 
     run_config config_;

@@ -7,6 +7,7 @@
 #include "lamina/sim/event_queue.hpp"
 #include "lamina/sim/expression.hpp"
 #include "lamina/sim/neuron_model.hpp"
+#include "lamina/sim/spatial.hpp"
 #include "lamina/sim/state_block.hpp"
 #include "lamina/sim/zero_pages.hpp"
 
@@ -144,6 +145,8 @@ public:
     // Event-driven update ------------------------------------------------------------------------
     // Requested by the model file or the caller; resolved at build (event_driven()).
     update_mode requested_update = update_mode::clock;
+    // Positions on a 2D sheet, for distance-dependent connectivity (spatial.hpp); none by default.
+    spatial_layout layout;
     bool event_driven() const noexcept { return event_driven_; }
     // Steps this population was advanced in each mode by this process (for run summaries).
     std::int64_t steps_event_driven = 0, steps_clock_driven = 0;
