@@ -179,8 +179,14 @@ void substrate::build() {
     concept_currents_ =
         net.add_neuron_currents({"label drive", "concept_E", {}, std::vector<double>(c.concept_layer.excitatory_neurons(), 0.0)});
     if (c.background_rate_hz > 0.0)
-        for (const char* p : {"sensory", "concept_E", "category_E", "meta_E"})
-            net.add_poisson_input({std::string("background ") + p, p, {}, c.background_rate_hz, c.background_mV});
+        for (const char* p : {"sensory", "concept_E", "category_E", "meta_E"}) {
+            sim::poisson_input_spec bg;
+            bg.name = std::string("background ") + p;
+            bg.target = p;
+            bg.rate_hz = c.background_rate_hz;
+            bg.weight = c.background_mV;
+            net.add_poisson_input(std::move(bg));
+        }
     concept_recorder_ = net.record_spikes({"concept spikes", "concept_E", {}});
 
     net.build();
