@@ -217,6 +217,32 @@ void device_set::build(std::vector<std::unique_ptr<population>>& pops,
     for (std::size_t k = 0; k < noise_specs.size(); ++k) make_noise(k, pops, bounds, dt);
 }
 
+namespace {
+
+// Independent Poisson trains: the random word of target neuron i at step n is word i & 3 of the
+// Philox block (device, i / 4, n), so one block serves four consecutive neurons and a neuron's
+// word does not depend on the shard that owns it.
+template <class Targets, class Use>
+void for_each_train_word(const Targets& T, std::uint64_t seed, std::uint32_t device, std::int64_t n, Use&& use) {
+    if (T.is_range) {
+        std::size_t i = T.begin;
+        while (i < T.end) {
+            const std::size_t group = i >> 2;
+            const auto blk = philox_block(seed, stream_purpose::device, device, static_cast<std::uint32_t>(group),
+                                          static_cast<std::uint64_t>(n));
+            const std::size_t stop = std::min(T.end, (group + 1) << 2);
+            for (; i < stop; ++i) use(i, blk.v[i & 3]);
+        }
+    } else {
+        for (auto i : T.list) {
+            const auto blk = philox_block(seed, stream_purpose::device, device, i >> 2, static_cast<std::uint64_t>(n));
+            use(std::size_t(i), blk.v[i & 3]);
+        }
+    }
+}
+
+} // namespace
+
 void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64_t n, std::uint64_t seed,
                        const std::vector<std::size_t>& bounds) const {
     for (std::size_t d : poisson_by_pop[q]) {
@@ -231,21 +257,7 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
             auto count = [&](std::size_t i, std::uint32_t word) {
                 return D.neuron_mean[i] > 0.0 ? poisson_by_search(word, D.neuron_mean[i], D.neuron_p0[i]) : 0u;
             };
-            if (T.is_range) {
-                std::size_t i = T.begin;
-                while (i < T.end) {
-                    const std::size_t group = i >> 2;
-                    const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
-                                                  static_cast<std::uint64_t>(n));
-                    const std::size_t stop = std::min(T.end, (group + 1) << 2);
-                    for (; i < stop; ++i) in[i] += D.weight * count(i, blk.v[i & 3]);
-                }
-            } else {
-                for (auto i : T.list) {
-                    const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
-                    in[i] += D.weight * count(i, blk.v[i & 3]);
-                }
-            }
+            for_each_train_word(T, seed, D.id, n, [&](std::size_t i, std::uint32_t word) { in[i] += D.weight * count(i, word); });
             continue;
         }
         const poisson_table* table = &D.table;
@@ -266,22 +278,7 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
                 for (auto i : T.list) in[i] += add;
             continue;
         }
-        // Independent trains: one Philox block serves four consecutive neurons.
-        if (T.is_range) {
-            std::size_t i = T.begin;
-            while (i < T.end) {
-                const std::size_t group = i >> 2;
-                const auto blk = philox_block(seed, stream_purpose::device, D.id, static_cast<std::uint32_t>(group),
-                                              static_cast<std::uint64_t>(n));
-                const std::size_t stop = std::min(T.end, (group + 1) << 2);
-                for (; i < stop; ++i) in[i] += D.weight * table->draw(blk.v[i & 3]);
-            }
-        } else {
-            for (auto i : T.list) {
-                const auto blk = philox_block(seed, stream_purpose::device, D.id, i >> 2, static_cast<std::uint64_t>(n));
-                in[i] += D.weight * table->draw(blk.v[i & 3]);
-            }
-        }
+        for_each_train_word(T, seed, D.id, n, [&](std::size_t i, std::uint32_t word) { in[i] += D.weight * table->draw(word); });
     }
     for (std::size_t g : generators_by_pop[q]) {
         const auto& G = generators[g];
