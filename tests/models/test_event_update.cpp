@@ -6,6 +6,7 @@
 #include "lamina/models/neuron/lif_cond_exp.hpp"
 #include "lamina/models/neuron/lif_psc_exp.hpp"
 #include "lamina/sim/network.hpp"
+#include "event_outcome.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -20,29 +21,8 @@ using sim::update_mode;
 
 namespace {
 
-struct outcome {
-    std::vector<double> times;
-    std::vector<std::uint32_t> neurons;
-    std::vector<std::vector<double>> state;  // V_m, V_rel, decay per population (concatenated)
-    std::vector<std::int64_t> refractory;
-    bool operator==(const outcome&) const = default;
-};
-
-outcome collect(sim::network& net) {
-    outcome o;
-    for (std::size_t r = 0; r < net.spike_recorder_count(); ++r) {
-        const auto& s = net.spikes(r);
-        o.times.insert(o.times.end(), s.times_ms.begin(), s.times_ms.end());
-        o.neurons.insert(o.neurons.end(), s.neurons.begin(), s.neurons.end());
-    }
-    for (std::size_t q = 0; q < net.population_count(); ++q) {
-        auto& p = net.population_at(q);
-        for (std::size_t v = 0; v < p.state_names().size(); ++v)
-            o.state.emplace_back(p.state(v), p.state(v) + p.size());
-        o.refractory.insert(o.refractory.end(), p.refractory(), p.refractory() + p.size());
-    }
-    return o;
-}
+using outcome = test::event_outcome;
+using test::collect;
 
 // W3 (Brunel 2000 model A) scaled down, Poisson drive drawn in blocks (as event mode draws it).
 void build_w3_like(sim::network& net, update_mode mode, double scale = 0.2) {
@@ -103,15 +83,10 @@ void build_dc_network(sim::network& net, update_mode mode) {
     net.add_spike_generator(kick);
 }
 
+// Every run of this file uses seed 7.
 template <class Build>
 outcome run_network(Build build, update_mode mode, int threads, double ms) {
-    sim::run_config cfg;
-    cfg.threads = threads;
-    cfg.seed = 7;
-    sim::network net(cfg);
-    build(net, mode);
-    net.run(ms);
-    return collect(net);
+    return test::run_network(build, mode, threads, ms, 7);
 }
 
 } // namespace

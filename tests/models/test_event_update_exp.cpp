@@ -4,6 +4,7 @@
 // invariance, chained runs and checkpoints in event mode.
 #include "lamina/models/neuron/lif_psc_exp.hpp"
 #include "lamina/sim/network.hpp"
+#include "event_outcome.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -18,27 +19,10 @@ using sim::update_mode;
 
 namespace {
 
-struct outcome {
-    std::vector<double> times;
-    std::vector<std::uint32_t> neurons;
-    std::vector<std::vector<double>> state;  // V_m, I_syn_ex, I_syn_in per population
-    std::vector<std::int32_t> refractory;
-};
+using outcome = test::event_outcome;
 
-outcome collect(sim::network& net, std::size_t variables = 3) {
-    outcome o;
-    for (std::size_t r = 0; r < net.spike_recorder_count(); ++r) {
-        const auto& s = net.spikes(r);
-        o.times.insert(o.times.end(), s.times_ms.begin(), s.times_ms.end());
-        o.neurons.insert(o.neurons.end(), s.neurons.begin(), s.neurons.end());
-    }
-    for (std::size_t q = 0; q < net.population_count(); ++q) {
-        auto& p = net.population_at(q);
-        for (std::size_t v = 0; v < variables; ++v) o.state.emplace_back(p.state(v), p.state(v) + p.size());
-        o.refractory.insert(o.refractory.end(), p.refractory(), p.refractory() + p.size());
-    }
-    return o;
-}
+// V_m, I_syn_ex, I_syn_in (the anchors, variables 4-7, only where stated).
+outcome collect(sim::network& net, std::size_t variables = 3) { return test::collect(net, variables); }
 
 // Largest |difference| of V_m (mV) and of the currents (pA) between two outcomes.
 std::pair<double, double> state_difference(const outcome& a, const outcome& b) {
@@ -128,15 +112,10 @@ void build_w2_exp(sim::network& net, update_mode mode, std::size_t n = 4000) {
     }
 }
 
+// Every run of this file uses seed 11.
 template <class Build>
 outcome run_network(Build build, update_mode mode, int threads, double ms, std::size_t variables = 3) {
-    sim::run_config cfg;
-    cfg.threads = threads;
-    cfg.seed = 11;
-    sim::network net(cfg);
-    build(net, mode);
-    net.run(ms);
-    return collect(net, variables);
+    return test::run_network(build, mode, threads, ms, 11, variables);
 }
 
 } // namespace
