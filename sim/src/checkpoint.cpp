@@ -568,7 +568,7 @@ void network::load_checkpoint(const std::string& path) {
                 for (std::size_t s = 0; s < P.shards.size(); ++s) {
                     auto& sh = P.shards[s];
                     if (P.homogeneous_weight) sh.weight.assign(sh.size(), P.weight_value);
-                    for (std::size_t x = 0; x < sh.size(); ++x) sh.weight[x] = w[order.index[s][x]];
+                    for (std::size_t x = 0; x < sh.size(); ++x) sh.weight[x] = w[order.position(s, x)];
                 }
                 if (!P.rule) P.weights_written = true;
                 P.homogeneous_weight = false;

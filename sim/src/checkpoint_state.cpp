@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
+#include <numeric>
 
 namespace lamina::sim::detail {
 
@@ -32,7 +33,7 @@ state_block projection_part(engine& e, std::size_t k) {
         std::vector<float> w(order.total);
         for (std::size_t s = 0; s < P.shards.size(); ++s)
             for (std::size_t x = 0; x < P.shards[s].size(); ++x)
-                w[order.index[s][x]] = P.homogeneous_weight ? P.weight_value : P.shards[s].weight[x];
+                w[order.position(s, x)] = P.homogeneous_weight ? P.weight_value : P.shards[s].weight[x];
         b.f32["weights"] = std::move(w);
         if (P.rule) P.rule->save_state(b, order);
     }
@@ -367,6 +368,11 @@ synapse_order network_canonical_order(engine& e, const projection& p) {
     auto order = canonical_order(p, ns);
     auto& comm = *e.state.comm;
     if (comm.size() == 1) return order;
+    if (order.identity) {  // shifted per source below, so the index is needed
+        order.index.assign(1, std::vector<std::uint64_t>(order.total));
+        std::iota(order.index[0].begin(), order.index[0].end(), std::uint64_t{0});
+        order.identity = false;
+    }
     // Synapse x of source i on this process, at position m among its own synapses (rows of
     // sources below i first), is at row_start[i] + before[i] + (m - own_start[i]) in the whole
     // network: the rows of the processes below this one come first within a source's row.

@@ -226,7 +226,7 @@ void network::set_weights(std::size_t k, std::span<const float> weights) {
     for (std::size_t s = 0; s < P.shards.size(); ++s) {
         auto& sh = P.shards[s];
         if (P.homogeneous_weight) sh.weight.assign(sh.size(), P.weight_value);
-        for (std::size_t x = 0; x < sh.size(); ++x) sh.weight[x] = weights[order.index[s][x]];
+        for (std::size_t x = 0; x < sh.size(); ++x) sh.weight[x] = weights[order.position(s, x)];
     }
     P.homogeneous_weight = false;
     P.weights_written = true;
@@ -250,9 +250,24 @@ namespace detail {
 
 synapse_order canonical_order(const projection& p, std::size_t source_size) {
     synapse_order out;
+    const std::uint32_t mask = p.target_bits == 32 ? 0xFFFFFFFFu : (1u << p.target_bits) - 1u;
+    if (p.shards.size() == 1) {
+        const auto& sh = p.shards[0];
+        bool sorted = true;
+        for (std::size_t i = 0; i < source_size && sorted; ++i)
+            for (std::uint32_t x = sh.row_begin[i] + 1; x < sh.row_begin[i + 1]; ++x)
+                if ((sh.target[x] & mask) < (sh.target[x - 1] & mask)) {
+                    sorted = false;
+                    break;
+                }
+        if (sorted) {
+            out.identity = true;
+            out.total = sh.size();
+            return out;
+        }
+    }
     out.index.resize(p.shards.size());
     for (std::size_t s = 0; s < p.shards.size(); ++s) out.index[s].resize(p.shards[s].size());
-    const std::uint32_t mask = p.target_bits == 32 ? 0xFFFFFFFFu : (1u << p.target_bits) - 1u;
     struct entry {
         std::uint32_t target;
         std::uint32_t shard;

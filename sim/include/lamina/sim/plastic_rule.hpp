@@ -358,7 +358,7 @@ public:
         for (std::size_t v = 0; v < n_vars; ++v) {
             std::vector<float> a(order.total);
             for (std::size_t s = 0; s < shards_.size(); ++s)
-                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x) a[order.index[s][x]] = shards_[s].vars[v][x];
+                for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x) a[order.position(s, x)] = shards_[s].vars[v][x];
             out.f32["synapse_" + std::string(Rule::synapse_vars[v])] = std::move(a);
         }
         std::vector<double> pre(n_source_ * n_pre), stp(n_source_ * stp_words);
@@ -433,7 +433,7 @@ public:
         for (std::size_t v = 0; v < n_vars; ++v)
             for (std::size_t s = 0; s < shards_.size(); ++s)
                 for (std::size_t x = 0; x < shards_[s].vars[v].size(); ++x)
-                    shards_[s].vars[v][x] = (*vars[v])[order.index[s][x]];
+                    shards_[s].vars[v][x] = (*vars[v])[order.position(s, x)];
         for (auto& st : shards_) {
             std::copy(pre.begin(), pre.end(), st.pre_value.begin());
             std::copy(pre_last.begin(), pre_last.end(), st.pre_last.begin());
