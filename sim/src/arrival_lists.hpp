@@ -38,6 +38,8 @@ void setup_arrival_lists(engine& e);
 // Appends projection P's events of segment `seg` to shard s's lists of its target; returns the
 // events.
 std::uint64_t list_arrivals(engine& e, const projection& P, std::size_t s, const window_spikes::segment& seg);
+// Before shard s lists a window's spikes: requests their row offsets and first synapses.
+void prefetch_arrival_rows(engine& e, std::size_t s);
 // Adds the events arriving in step n to population q's input slot of n (shard s's neurons).
 void drain_arrivals(engine& e, std::size_t q, std::size_t s, std::int64_t n);
 // Shard s: populations that a spike generator now targets deliver straight from here on, after

@@ -12,6 +12,7 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
     std::uint64_t events = 0;
     const auto& merged = st.spikes.neurons;
     retire_arrival_lists(e, s);
+    prefetch_arrival_rows(e, s);
     for (const auto& seg : st.spikes.segments) {
         for (std::size_t k : st.outgoing[seg.population]) {
             const auto& P = e.projections[k];
