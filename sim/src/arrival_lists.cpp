@@ -3,7 +3,6 @@
 #include "arrival_lists.hpp"
 
 #include <limits>
-#include <memory>
 
 namespace lamina::sim::detail {
 
@@ -13,9 +12,7 @@ void setup_arrival_lists(engine& e) {
     std::vector<char> varying(npop, 0);
     for (const auto& P : e.projections)
         if (!P.constant_delay()) varying[P.target] = 1;
-    st.arrivals.clear();
-    st.arrivals.resize(e.shards);
-    for (auto& shard : st.arrivals) shard.resize(npop);
+    st.arrivals.assign(e.shards, std::vector<arrival_lists>(npop));
     for (std::size_t q = 0; q < npop; ++q) {
         const auto& pop = *e.populations[q];
         const bool cells_fit = double(pop.ports().size()) * double(pop.size()) <
@@ -25,35 +22,10 @@ void setup_arrival_lists(engine& e) {
             continue;
         for (auto& shard : st.arrivals) {
             shard[q].active = true;
-            shard[q].slots.assign(st.ring_slots, arrival_list{});
+            shard[q].slots.assign(st.ring_slots, {});
         }
     }
 }
-
-namespace {
-// Starts a new tail chunk of list l: the most recently drained spare one (still in cache), else a
-// new one.
-[[gnu::noinline]] void grow(arrival_lists& L, arrival_list& l) {
-    arrival_chunk* c;
-    if (!L.spare.empty()) {
-        c = L.spare.back();
-        L.spare.pop_back();
-    } else {
-        L.chunks.push_back(std::make_unique<arrival_chunk>());
-        c = L.chunks.back().get();
-    }
-    c->next = nullptr;
-    (l.tail ? l.tail->next : l.head) = c;
-    l.tail = c;
-    l.cur = c->entries;
-    l.limit = c->entries + arrival_chunk::capacity;
-}
-
-inline void append(arrival_lists& L, arrival_list& l, arrival_entry x) {
-    if (l.cur == l.limit) grow(L, l);
-    *l.cur++ = x;
-}
-} // namespace
 
 std::uint64_t list_arrivals(engine& e, const projection& P, std::size_t s, const window_spikes::segment& seg) {
     auto& L = e.state.arrivals[s][P.target];
@@ -72,13 +44,13 @@ std::uint64_t list_arrivals(engine& e, const projection& P, std::size_t s, const
             const std::uint32_t src = merged[m];
             const std::uint32_t rb = rows[src], re = rows[src + 1];
             events += re - rb;
-            for (std::uint32_t x = rb; x < re; ++x) append(L, list, {cell0 + tgt[x], w ? w[x] : P.weight_value});
+            for (std::uint32_t x = rb; x < re; ++x) list.push_back({cell0 + tgt[x], w ? w[x] : P.weight_value});
         }
         return events;
     }
     const std::uint32_t mask = (1u << P.target_bits) - 1u;
     const unsigned shift = P.target_bits;
-    arrival_list* slots = L.slots.data();
+    auto* slots = L.slots.data();
     for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
         const std::uint32_t src = merged[m];
         const std::uint32_t rb = rows[src], re = rows[src + 1];
@@ -88,33 +60,34 @@ std::uint64_t list_arrivals(engine& e, const projection& P, std::size_t s, const
             __builtin_prefetch(tgt + next);
             if (w) __builtin_prefetch(w + next);
         }
-        for (std::uint32_t x = rb; x < re; ++x) {
-            std::size_t slot = base + (tgt[x] >> shift);
-            if (slot >= R) slot -= R;
-            append(L, slots[slot], {cell0 + (tgt[x] & mask), w ? w[x] : P.weight_value});
+        if (w) {
+            for (std::uint32_t x = rb; x < re; ++x) {
+                std::size_t slot = base + (tgt[x] >> shift);
+                if (slot >= R) slot -= R;
+                slots[slot].push_back({cell0 + (tgt[x] & mask), w[x]});
+            }
+        } else {
+            for (std::uint32_t x = rb; x < re; ++x) {
+                std::size_t slot = base + (tgt[x] >> shift);
+                if (slot >= R) slot -= R;
+                slots[slot].push_back({cell0 + (tgt[x] & mask), P.weight_value});
+            }
         }
     }
     return events;
 }
 
 namespace {
-// Adds list l into the ring slot that starts at `slot`, front to back, and empties it; its chunks
-// become spares, the last one read on top.
-void add_list(arrival_lists& L, arrival_list& l, double* slot) {
-    for (arrival_chunk* c = l.head; c != nullptr;) {
-        const arrival_entry* end = c == l.tail ? l.cur : c->entries + arrival_chunk::capacity;
-        for (const arrival_entry* x = c->entries; x != end; ++x) slot[x->cell] += static_cast<double>(x->weight);
-        arrival_chunk* next = c->next;
-        L.spare.push_back(c);
-        c = next;
-    }
-    l = arrival_list{};
+// Adds list `list` into the ring slot that starts at `slot` and empties it.
+void add_list(std::vector<arrival_entry>& list, double* slot) {
+    for (const auto& en : list) slot[en.cell] += static_cast<double>(en.weight);
+    list.clear();
 }
 
 void add_all_lists(engine& e, std::size_t s, std::size_t q) {
     auto& pop = *e.populations[q];
     auto& L = e.state.arrivals[s][q];
-    for (std::size_t r = 0; r < L.slots.size(); ++r) add_list(L, L.slots[r], pop.input(static_cast<std::int64_t>(r), 0));
+    for (std::size_t r = 0; r < L.slots.size(); ++r) add_list(L.slots[r], pop.input(static_cast<std::int64_t>(r), 0));
 }
 } // namespace
 
@@ -122,14 +95,14 @@ void drain_arrivals(engine& e, std::size_t q, std::size_t s, std::int64_t n) {
     auto& L = e.state.arrivals[s][q];
     if (!L.active) return;
     auto& list = L.slots[static_cast<std::size_t>(n) % L.slots.size()];
-    if (list.head == nullptr) return;
+    if (list.empty()) return;
     auto& pop = *e.populations[q];
     double* slot = pop.input(n, 0);
     // The shard's part of the slot was last touched when the neurons read it a ring ago and has
     // left the cache since; a dense list would miss on nearly every line in random order. One
     // read per line in address order first lets the hardware prefetcher stream it in.
     const std::size_t b = e.state.bounds[q][s], end = e.state.bounds[q][s + 1];
-    if (list.head != list.tail) {  // more than one chunk: dense enough
+    if (list.size() >= (end - b) / 4) {
         double sink = 0.0;
         for (std::size_t p = 0; p < pop.ports().size(); ++p) {
             const double* x = slot + p * pop.size();
@@ -137,7 +110,7 @@ void drain_arrivals(engine& e, std::size_t q, std::size_t s, std::int64_t n) {
         }
         L.warm_sink = sink;
     }
-    add_list(L, list, slot);
+    add_list(list, slot);
 }
 
 void prefetch_arrival_rows(engine& e, std::size_t s) {
@@ -172,9 +145,7 @@ void retire_arrival_lists(engine& e, std::size_t s) {
         if (!L.active || st.devices.generators_by_pop[q].empty()) continue;
         add_all_lists(e, s, q);
         L.active = false;
-        L.slots.clear();
-        L.spare.clear();
-        L.chunks.clear();
+        L.slots = {};
     }
 }
 
@@ -186,11 +157,8 @@ void complete_rings(engine& e) {
 
 void clear_arrival_lists(network_state& st) {
     for (auto& shard : st.arrivals)
-        for (auto& L : shard) {
-            L.spare.clear();
-            for (auto& c : L.chunks) L.spare.push_back(c.get());
-            for (auto& list : L.slots) list = arrival_list{};
-        }
+        for (auto& L : shard)
+            for (auto& list : L.slots) list.clear();
 }
 
 } // namespace lamina::sim::detail

@@ -248,29 +248,14 @@ struct isi_stats {
     std::vector<double> sum, sum_sq;
 };
 
-// Per-arrival-step input lists (arrival_lists.hpp): one shard's, for one target population. A
-// list is a chain of 512-byte chunks; drained chunks are reused most recent first, so appends
-// mostly write cache lines that were just read.
+// Per-arrival-step input lists (arrival_lists.hpp): one shard's, for one target population.
 struct arrival_entry {
     std::uint32_t cell;  // port * population size + neuron
     float weight;
 };
-struct alignas(64) arrival_chunk {
-    static constexpr std::size_t capacity = 63;
-    arrival_chunk* next = nullptr;
-    arrival_entry entries[capacity];
-};
-struct arrival_list {
-    arrival_entry* cur = nullptr;  // next free entry of the tail chunk
-    arrival_entry* limit = nullptr;
-    arrival_chunk* head = nullptr;
-    arrival_chunk* tail = nullptr;
-};
 struct arrival_lists {
     bool active = false;
-    std::vector<arrival_list> slots;    // [arrival step % ring slots]
-    std::vector<arrival_chunk*> spare;  // drained chunks, the most recently drained last
-    std::vector<std::unique_ptr<arrival_chunk>> chunks;  // every chunk made
+    std::vector<std::vector<arrival_entry>> slots;  // [arrival step % ring slots]
     double warm_sink = 0.0;  // where the pass that brings a slot into cache leaves its reads
 };
 
