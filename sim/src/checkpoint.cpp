@@ -1,6 +1,7 @@
 // Checkpoints: writing and reading the complete dynamic state of a network (checkpoint.hpp has the
 // layout). Written to a temporary name and renamed when complete, so that a crash while writing
 // leaves the previous checkpoint intact; read with every array's size checked against the network.
+#include "arrival_lists.hpp"
 #include "checkpoint_state.hpp"
 
 #include "lamina/sim/checkpoint.hpp"
@@ -356,6 +357,9 @@ void network::save_checkpoint(const std::string& path) {
     // every synapse is its own (no per-shard history needs storing).
     flush_plasticity();
     detail::engine eng{config_, populations_, projections_, I, shards_};
+    // Events waiting in per-arrival-step lists go into their ring slots (arrival_lists.hpp), so
+    // the rings are complete, as the file stores them.
+    detail::complete_rings(eng);
     // Collective in a distributed run: the complete state arrives at rank 0, which writes it.
     const auto blocks = detail::collect_checkpoint(eng, spike_counts_, synaptic_events_);
     std::string failure;
@@ -615,6 +619,7 @@ void network::load_checkpoint(const std::string& path) {
         const auto& neurons = ex.integers(owner, "spike_neurons", state_block::any_size);
         const auto& seg = ex.integers(owner, "spike_segments", state_block::any_size);
         I.spikes.clear();
+        detail::clear_arrival_lists(I);  // the loaded rings are complete
         I.spikes.neurons.assign(neurons.begin(), neurons.end());
         for (std::size_t m = 0; m + 3 < seg.size(); m += 4) {
             I.spikes.segments.push_back({seg[m], static_cast<std::uint32_t>(seg[m + 1]),

@@ -1,6 +1,8 @@
 // The delivery phase: the previous window's spikes (every process's, in canonical order) go into
 // the input rings of one shard's neurons, or, for plastic projections, into the queue of their
-// arrival step, where the update phase hands them to the rule.
+// arrival step, where the update phase hands them to the rule. Populations whose static input
+// has per-synapse delays get it through per-arrival-step lists instead (arrival_lists.hpp).
+#include "arrival_lists.hpp"
 #include "event_update.hpp"
 
 namespace lamina::sim::detail {
@@ -9,6 +11,8 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
     auto& st = e.state;
     std::uint64_t events = 0;
     const auto& merged = st.spikes.neurons;
+    retire_arrival_lists(e, s);
+    prefetch_arrival_rows(e, s);
     for (const auto& seg : st.spikes.segments) {
         for (std::size_t k : st.outgoing[seg.population]) {
             const auto& P = e.projections[k];
@@ -19,6 +23,11 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
                 events += deliver_to_event_population(e, P, s, seg);
                 continue;
             }
+            const bool plastic = P.rule && P.plasticity_enabled;
+            if (!plastic && st.arrivals[s][P.target].active) {
+                events += list_arrivals(e, P, s, seg);
+                continue;
+            }
             const std::size_t n = tp.size();
             const std::size_t stride = tp.ports().size() * n;
             const std::size_t R = tp.ring_slots();
@@ -27,7 +36,7 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
             const std::uint32_t* tgt = sh.target.data();
             const float* w = P.homogeneous_weight ? nullptr : sh.weight.data();
             const std::size_t base_slot = static_cast<std::size_t>(seg.step + P.delay_min) % R;
-            if (P.rule && P.plasticity_enabled) {
+            if (plastic) {
                 auto& queue = st.pending[k][s][base_slot];
                 for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
                     const std::uint32_t src = merged[m];

@@ -1,5 +1,6 @@
 // Stimulation devices at run time: made from their specifications, applied per step and shard.
 #include "network_state.hpp"
+#include "poisson_counts.hpp"
 
 #include "lamina/sim/rng.hpp"
 
@@ -19,6 +20,9 @@ void poisson_table::init(double lambda) {
     }
     thresholds.back() = std::uint64_t(1) << 32;  // every word stops here
     linear = lambda < 16.0;
+    levels.clear();
+    for (auto t : thresholds)
+        if (t < (std::uint64_t(1) << 32)) levels.push_back(static_cast<std::uint32_t>(t));
 }
 
 double device_set::poisson_rt::step_mean(std::int64_t n) const {
@@ -276,6 +280,20 @@ void device_set::apply(population& pop, std::size_t q, std::size_t s, std::int64
                 for (std::size_t i = T.begin; i < T.end; ++i) in[i] += add;
             else
                 for (auto i : T.list) in[i] += add;
+            continue;
+        }
+        if (T.is_range && table->linear && T.begin % 4 == 0) {
+            // The same words and counts, 64 neurons at a time in vector lanes (poisson_counts.hpp).
+            const philox_train_key key{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                                       (static_cast<std::uint32_t>(stream_purpose::device) << 24) ^ D.id,
+                                       static_cast<std::uint64_t>(n)};
+            constexpr std::size_t chunk = 1024;
+            std::uint32_t counts[chunk];
+            for (std::size_t c0 = T.begin; c0 < T.end; c0 += chunk) {
+                const std::size_t c1 = std::min(T.end, c0 + chunk);
+                poisson_counts(key, c0, c1, table->levels.data(), table->levels.size(), counts);
+                for (std::size_t i = c0; i < c1; ++i) in[i] += D.weight * counts[i - c0];
+            }
             continue;
         }
         for_each_train_word(T, seed, D.id, n, [&](std::size_t i, std::uint32_t word) { in[i] += D.weight * table->draw(word); });

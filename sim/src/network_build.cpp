@@ -1,6 +1,7 @@
 // Building a network: shard layout, window and ring depth, connectivity drawn per shard from
 // counter-based streams (so it does not depend on the shard count), plasticity instances, device
 // and recorder runtime.
+#include "arrival_lists.hpp"
 #include "event_update.hpp"
 
 #include "lamina/sim/fixed_total_number.hpp"
@@ -362,6 +363,7 @@ void network::build() {
     }
     stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
     stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;
+    for (const auto& L : I.arrivals.front()) stats_.arrival_list_populations += L.active ? 1 : 0;
     built_ = true;
     stats_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
 }
@@ -403,6 +405,7 @@ void network::make_runtime_state() {
     {
         detail::engine eng{config_, populations_, projections_, I, shards_};
         detail::setup_event_populations(eng);
+        detail::setup_arrival_lists(eng);
     }
 
     I.outgoing.assign(npop, {});

@@ -32,6 +32,7 @@ void check_neurons(const std::vector<std::uint32_t>& neurons, const population& 
 // thresholds[k] = P(X <= k) * 2^32, and the count is the first k whose threshold exceeds the word.
 struct poisson_table {
     std::vector<std::uint64_t> thresholds;
+    std::vector<std::uint32_t> levels;  // the thresholds below 2^32 (a word at or above k of them draws k)
     bool linear = true;
     void init(double lambda);
     bool empty() const noexcept { return thresholds.empty(); }
@@ -247,6 +248,17 @@ struct isi_stats {
     std::vector<double> sum, sum_sq;
 };
 
+// Per-arrival-step input lists (arrival_lists.hpp): one shard's, for one target population.
+struct arrival_entry {
+    std::uint32_t cell;  // port * population size + neuron
+    float weight;
+};
+struct arrival_lists {
+    bool active = false;
+    std::vector<std::vector<arrival_entry>> slots;  // [arrival step % ring slots]
+    double warm_sink = 0.0;  // where the pass that brings a slot into cache leaves its reads
+};
+
 struct event_population;
 struct auto_choice;
 struct poisson_block_state;
@@ -282,6 +294,7 @@ struct network_state {
     std::vector<std::unique_ptr<event_population>> events;
     std::unique_ptr<auto_choice> automatic;
     std::vector<std::unique_ptr<poisson_block_state>> poisson_blocks;  // per Poisson device (null: per step)
+    std::vector<std::vector<arrival_lists>> arrivals;  // [shard][population] (arrival_lists.hpp)
 
     std::int64_t flush_interval = 1;
     std::int64_t next_flush = 0;

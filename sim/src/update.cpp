@@ -2,6 +2,7 @@
 // population: devices add their input, plastic arrivals of the step run through their rule, the
 // model's kernel advances the neurons, plastic rules see the postsynaptic spikes, the input slot
 // is cleared and state and signal recorders sample.
+#include "arrival_lists.hpp"
 #include "event_update.hpp"
 
 namespace lamina::sim::detail {
@@ -27,6 +28,7 @@ void update_window(engine& e, std::size_t s, std::int64_t t0, std::int64_t W) {
                 count += sink.count;
                 continue;
             }
+            drain_arrivals(e, q, s, n);  // events of per-synapse delays (arrival_lists.hpp)
             for (std::size_t d : st.devices.poisson_by_pop[q])
                 if (st.poisson_blocks[d]) apply_poisson_blocks(e, d, s, n, nullptr);
             st.devices.apply(pop, q, s, n, e.config.seed, st.bounds[q]);

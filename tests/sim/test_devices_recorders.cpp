@@ -2,6 +2,8 @@
 // budget; streaming sinks).
 #include "test_models.hpp"
 
+#include "lamina/sim/rng.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -155,6 +157,47 @@ TEST_CASE("Poisson input: counts per step follow the Poisson distribution", "[si
         INFO("chi-square " << chi2 << " over " << cells << " cells");
         REQUIRE(cells >= 2);
         CHECK(chi2 < df + 5.0 * std::sqrt(2.0 * df) + 5.0);
+    }
+}
+
+TEST_CASE("independent Poisson input: neuron i's count in step n is word i & 3 of Philox block (device, i / 4, n) "
+          "inverted through the CDF",
+          "[sim][devices]") {
+    // The realisation is part of the results' reproducibility: recomputed here from philox_block
+    // and the CDF levels floor(P(X <= k) 2^32), for 301 neurons (the last Philox block and the
+    // last 64-neuron batch partly used) on 1 and 3 threads, at the microcircuit's 1.6 events per
+    // step and at 0.3.
+    for (double lambda : {1.6, 0.3}) {
+        std::vector<std::uint64_t> level;
+        double acc = 0.0;
+        for (int k = 0; k <= 60; ++k) {
+            acc += std::exp(-lambda + k * std::log(lambda) - std::lgamma(k + 1.0));
+            level.push_back(static_cast<std::uint64_t>(std::min(acc, 1.0) * 0x1.0p32));
+        }
+        for (int threads : {1, 3}) {
+            INFO("lambda " << lambda << ", threads " << threads);
+            const std::uint64_t seed = 0x1234567890ull;
+            auto net = make_net(threads, seed);
+            const std::size_t N = 301;
+            net->add_population<probe>("p", N);
+            net->add_poisson_input(poisson("p", lambda / dt * 1000.0, 0.75));
+            const auto rec = record_every_step(*net, "p", {"ex"});
+            net->run(20.0);
+            const auto& r = net->states(rec);
+            REQUIRE(r.times_ms.size() == 200);
+            std::size_t mismatches = 0, events = 0;
+            for (std::size_t n = 0; n < 200; ++n)
+                for (std::size_t i = 0; i < N; ++i) {
+                    const auto blk = philox_block(seed, stream_purpose::device, 0, static_cast<std::uint32_t>(i / 4), n);
+                    const std::uint32_t word = blk.v[i & 3];
+                    unsigned count = 0;
+                    while (count < level.size() && word >= level[count]) ++count;
+                    events += count;
+                    mismatches += sample(r, n, i) != 0.75 * count;
+                }
+            CHECK(events > 0);
+            CHECK(mismatches == 0);
+        }
     }
 }
 

@@ -58,6 +58,7 @@ struct build_statistics {
     std::size_t rank_synapse_bytes = 0;  // connectivity storage of this process (of a distributed run)
     std::int64_t min_delay_steps = 0;
     std::int64_t max_delay_steps = 0;
+    std::size_t arrival_list_populations = 0;  // static input delivered per arrival step (per-synapse delays)
     double bytes_per_synapse() const { return synapses ? double(synapse_bytes) / double(synapses) : 0.0; }
 };
 
