@@ -98,10 +98,14 @@ void network::run_steps(std::int64_t steps) {
         detail::choose_update_modes(e, step_, spike_counts_);
         detail::record_window(e, *this, sink_, step_, config_.recording_memory_limit, [this] { flush_plasticity(); });
         const auto now = clock::now();
-        if (config_.adaptive_threads)
+        if (config_.adaptive_threads) {
             I.width.record(width, std::chrono::duration_cast<std::chrono::nanoseconds>(now - last).count(), W);
-        else
+            // A probe of all threads is over and one thread stays: the workers sleep until the
+            // next probe instead of spinning (on a busy machine, CPU taken from the caller).
+            if (width > 1 && I.width.next() == 1 && I.width.current() == 1) I.team->rest();
+        } else {
             I.width.count(width);
+        }
         last = now;
     }
     detail::end_run(e, step_ - 1);

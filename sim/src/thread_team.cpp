@@ -166,15 +166,16 @@ void thread_team::worker_main(int index) {
         if (seq == seen) {
             std::int64_t waited = 0;
             bool preempted = false;
+            // Ends on an offer, or at once when the caller said none follows soon (then sleep).
             const bool got = spin_until(
                 [&] {
                     seq = s.offer.seq.load(std::memory_order_acquire);
-                    return seq != seen;
+                    return seq != seen || s.offer.rest.load(std::memory_order_relaxed) == seen;
                 },
                 waited, preempted);
             add(s.own.wait_ns, static_cast<std::uint64_t>(waited));
             if (preempted) add(s.own.preemptions, 1);
-            if (!got) {
+            if (!got || seq == seen) {
                 // Announce the sleep before the last look, so an offer either is seen here or
                 // sees the announcement (both sides are sequentially consistent).
                 s.rare.worker_sleeping.store(1, std::memory_order_seq_cst);
@@ -198,6 +199,10 @@ void thread_team::worker_main(int index) {
         s.state.state.store((seq << 2) | done, std::memory_order_seq_cst);
         if (s.rare.caller_sleeping.load(std::memory_order_seq_cst)) wake(s.state.state);
     }
+}
+
+void thread_team::rest() noexcept {
+    for (int p = 1; p < size_; ++p) slots_[p].offer.rest.store(seq_, std::memory_order_relaxed);
 }
 
 void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a, std::int64_t b) {

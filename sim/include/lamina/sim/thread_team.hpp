@@ -78,6 +78,11 @@ public:
                    const_cast<void*>(static_cast<const void*>(&body)), a, b);
     }
 
+    // Tells the workers that no region follows soon (the schedule settled on one thread): they
+    // sleep now instead of spinning out their budget, which on a busy machine is CPU taken from
+    // the caller and from everyone else. The next region wakes them.
+    void rest() noexcept;
+
     // What the team has done (for statistics, benchmarks and tests).
     struct counters {
         std::uint64_t regions = 0;          // regions run with more than one participant
@@ -105,6 +110,7 @@ private:
         std::atomic<std::size_t> tasks{0};
         std::atomic<std::int64_t> a{0}, b{0};
         std::atomic<int> width{1};
+        std::atomic<std::uint32_t> rest{0};  // the last region before the caller called rest()
     };
     struct alignas(64) state_line {  // written by the worker (and by the caller to withdraw)
         std::atomic<std::uint32_t> state{0};
