@@ -143,6 +143,7 @@ thread_team::counters thread_team::statistics() const noexcept {
     for (int w = 1; w < size_; ++w) {
         c.worker_sleeps += slots_[w].own.sleeps.load(std::memory_order_relaxed);
         c.preemptions += slots_[w].own.preemptions.load(std::memory_order_relaxed);
+        c.rested += slots_[w].own.rested.load(std::memory_order_relaxed);
         c.worker_wait_ns += slots_[w].own.wait_ns.load(std::memory_order_relaxed);
     }
     return c;
@@ -175,6 +176,7 @@ void thread_team::worker_main(int index) {
                 waited, preempted);
             add(s.own.wait_ns, static_cast<std::uint64_t>(waited));
             if (preempted) add(s.own.preemptions, 1);
+            if (got && seq == seen && seen != 0) add(s.own.rested, 1);  // (before the first region it is the start)
             if (!got || seq == seen) {
                 // Announce the sleep before the last look, so an offer either is seen here or
                 // sees the announcement (both sides are sequentially consistent).

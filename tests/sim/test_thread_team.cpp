@@ -126,31 +126,22 @@ TEST_CASE("every share of many very short regions runs once, with its own region
 TEST_CASE("workers told to rest sleep at once, and the next region wakes them", "[thread_team]") {
     thread_team team(2);
     std::atomic<int> ran{0};
-    std::vector<std::uint64_t> spun;  // the worker's spinning per round
-    std::uint64_t sleeps = team.statistics().worker_sleeps;
-    int slept = 0;
     for (int round = 0; round < 21; ++round) {
-        const auto c0 = team.statistics();
         team.run(2, 2, [&](std::size_t) { ran.fetch_add(1); });
         team.rest();
         // Longer than any spin budget: a worker that ignored rest() would spin its budget out
-        // (200 us unless a preemption was seen) before sleeping.
+        // (200 us unless a preemption was seen), then sleep.
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        const auto c1 = team.statistics();
-        spun.push_back(c1.worker_wait_ns - c0.worker_wait_ns);
-        slept += c1.worker_sleeps > sleeps;
-        sleeps = c1.worker_sleeps;
     }
     CHECK(ran.load() == 42);
     if (team.size() > 1) {
-        // It slept and was woken (a round's sleep is counted when it wakes, which on a loaded
-        // machine may be rounds later, so not every round shows one).
-        CHECK(slept >= 1);
-        // Spinning after rest() stops at the next look at the offer line (the median round, so
-        // that a round in which the worker was descheduled does not count).
-        std::sort(spun.begin(), spun.end());
-        INFO("median spin per round " << spun[spun.size() / 2] << " ns, rounds with a sleep " << slept);
-        CHECK(spun[spun.size() / 2] < 50'000u);
+        const auto c = team.statistics();
+        // Spins the worker ended on seeing rest() (not every round has one: the worker may be
+        // asleep already, or on a loaded machine spin its budget out while the caller waits for a
+        // CPU between the region and rest()); a worker that ignored rest() has none.
+        INFO("spins ended by rest(): " << c.rested << " of 21 rounds; worker sleeps " << c.worker_sleeps);
+        CHECK(c.rested >= 1);
+        CHECK(c.worker_sleeps >= 1);
     }
 }
 

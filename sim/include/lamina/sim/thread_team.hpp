@@ -90,6 +90,7 @@ public:
         std::uint64_t caller_sleeps = 0;    // times the caller slept waiting for a worker
         std::uint64_t withdrawn = 0;        // shares the caller ran itself: their worker had not started
         std::uint64_t preemptions = 0;      // spins cut short by a clock gap (a descheduled spinner)
+        std::uint64_t rested = 0;           // worker spins ended by rest()
         std::uint64_t caller_wait_ns = 0;   // the caller's wall time waiting for shares in progress
         std::uint64_t worker_wait_ns = 0;   // the workers' wall time spinning for the next offer
     };
@@ -121,7 +122,7 @@ private:
         std::exception_ptr error;
     };
     struct alignas(64) worker_counters {  // the worker's own
-        std::atomic<std::uint64_t> sleeps{0}, preemptions{0}, wait_ns{0};
+        std::atomic<std::uint64_t> sleeps{0}, preemptions{0}, rested{0}, wait_ns{0};
     };
     struct worker_slot {
         offer_line offer;
