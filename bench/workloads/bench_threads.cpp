@@ -9,6 +9,11 @@
 //   speedup_2t, speedup_2t_all   median over iterations of (1-thread time / 2-thread time)
 //   cpu_1t, cpu_2t, cpu_2t_all   CPU ms (all threads of the process) per second of model time
 //   on_all_2t   fraction of the adaptive arm's windows that ran on both threads
+//   caller_wait_us_2t_all, worker_wait_us_2t_all   wall us per window the caller waited for the
+//     worker's share and the worker for the next offer (every window on both threads)
+//   withdrawn_2t_all, preempted_2t_all   per window: shares the caller took back from a worker
+//     that had not started, and waits cut short because the waiter had been descheduled
+//   load_avg   the machine's 1-minute load average at the end (the figures mean little above ~1)
 // --busy=N starts N child processes that spin for the whole run (a loaded machine) and stops them
 // at the end, so the same command measures a busy machine.
 // Run: build/bench/bench_threads [--chunk=MS] [--busy=N] [--benchmark_filter=W1]
@@ -77,9 +82,9 @@ void compare(benchmark::State& state, workload w) {
         std::vector<double> ms_per_model_s, cpu_ms_per_model_s;
     };
     std::vector<arm> arms;
-    arms.push_back({make(w, 1, true), {}});
-    arms.push_back({make(w, 2, true), {}});
-    arms.push_back({make(w, 2, false), {}});
+    arms.push_back({make(w, 1, true), {}, {}});
+    arms.push_back({make(w, 2, true), {}, {}});
+    arms.push_back({make(w, 2, false), {}, {}});
     for (auto& a : arms) {
         a.net->build();
         a.net->run(100.0);  // leave the initial transient
@@ -115,6 +120,17 @@ void compare(benchmark::State& state, workload w) {
     const auto u = arms[1].net->thread_statistics();
     state.counters["on_all_2t"] = double(u.windows_on_all) / double(std::max<std::uint64_t>(1, u.windows_on_all + u.windows_on_one));
     state.counters["team_2t"] = u.team_threads;
+    // What the hand-offs cost, from the arm with every window on both threads (load-independent
+    // as long as both threads had a core): wall us per region the caller waited for the worker's
+    // share and the worker waited for the next offer, and the shares the caller had to take back.
+    const auto a = arms[2].net->thread_statistics();
+    const double regions = double(std::max<std::uint64_t>(1, a.regions));
+    state.counters["caller_wait_us_2t_all"] = 1e-3 * double(a.caller_wait_ns) / regions;
+    state.counters["worker_wait_us_2t_all"] = 1e-3 * double(a.worker_wait_ns) / regions;
+    state.counters["withdrawn_2t_all"] = double(a.withdrawn) / regions;
+    state.counters["preempted_2t_all"] = double(a.preemptions) / regions;
+    double load[1] = {0.0};
+    if (::getloadavg(load, 1) == 1) state.counters["load_avg"] = load[0];
 }
 
 // Children that spin until killed: a loaded machine.

@@ -13,7 +13,9 @@ void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std
     const std::size_t npop = e.populations.size();
     auto& out = st.spikes;
     out.clear();
-    std::vector<std::size_t> offset(S, 0);
+    // Read positions in each shard's list (kept between windows: no allocation per window).
+    static thread_local std::vector<std::size_t> offset;
+    offset.assign(S, 0);
     for (std::int64_t k = 0; k < W; ++k) {
         for (std::size_t q = 0; q < npop; ++q) {
             const auto begin = static_cast<std::uint32_t>(out.neurons.size());

@@ -234,11 +234,14 @@ struct recorder_set {
     void sample(const population& pop, std::size_t q, std::size_t s, std::int64_t n, std::size_t b, std::size_t e);
 };
 
-// Per-shard buffers of the update phase.
-struct shard_scratch {
+// Per-shard buffers of the update phase; a cache line each, so that shards run concurrently
+// never write a line another reads.
+struct alignas(64) shard_scratch {
     std::vector<std::uint32_t> spikes;  // local indices, in (step, population, index) order
     std::vector<std::uint32_t> counts;  // spikes per (step in window, population)
-    std::uint64_t events = 0;
+    // Synaptic events delivered since the schedule last collected them (written by the shard's
+    // thread every window, read once per run: a line of its own).
+    alignas(64) std::uint64_t events = 0;
 };
 
 // Online inter-spike-interval statistics per neuron (steps), for summaries without recording.

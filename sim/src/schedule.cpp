@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <utility>
 #include <fmt/format.h>
 
 namespace lamina::sim {
@@ -31,6 +32,14 @@ network::thread_usage network::thread_statistics() const noexcept {
     u.windows_on_all = I.width.wide_windows();
     u.windows_on_one = I.width.narrow_windows();
     u.switches = I.width.switches();
+    const auto c = I.team->statistics();
+    u.regions = c.regions;
+    u.worker_sleeps = c.worker_sleeps;
+    u.caller_sleeps = c.caller_sleeps;
+    u.withdrawn = c.withdrawn;
+    u.preemptions = c.preemptions;
+    u.caller_wait_ns = c.caller_wait_ns;
+    u.worker_wait_ns = c.worker_wait_ns;
     return u;
 }
 
@@ -52,9 +61,24 @@ void network::run_steps(std::int64_t steps) {
     I.flush_interval = std::max<std::int64_t>(1, std::llround(1000.0 / config_.dt_ms));
     if (I.next_flush == 0) I.next_flush = I.flush_interval;
     detail::begin_run(e, step_);
+    // The shards count their deliveries; the network's total takes them at the end of the run,
+    // also when a window throws.
+    struct collect_events {
+        detail::network_state& I;
+        std::uint64_t& total;
+        ~collect_events() {
+            for (auto& sc : I.scratch) total += std::exchange(sc.events, 0);
+        }
+    } collect{I, synaptic_events_};
 
     // Each window runs on as many of the team's threads as the width chooser says, which learns
     // from the wall time of whole windows (the serial exchange and recording included).
+    // Made once per run: the window's first step and length reach the workers in the team's
+    // offer line, so the body itself stays in every core's cache.
+    auto phases = [&e, &I](std::size_t s, std::int64_t t0, std::int64_t W) {
+        I.scratch[s].events += detail::deliver_window(e, s);
+        detail::update_window(e, s, t0, W);
+    };
     using clock = std::chrono::steady_clock;
     auto last = clock::now();
     while (step_ < end) {
@@ -66,23 +90,22 @@ void network::run_steps(std::int64_t steps) {
         const std::int64_t W = std::min(I.window - t0 % I.window, end - t0);
         const int width = config_.adaptive_threads ? I.width.next() : I.team->size();
         I.recorders.begin_window(t0, W);
-        auto phases = [&](std::size_t s) {
-            I.scratch[s].events = detail::deliver_window(e, s);
-            detail::update_window(e, s, t0, W);
-        };
-        if (shards_ == 1) phases(0);
-        else I.team->run(shards_, width, phases);
-        for (auto& sc : I.scratch) synaptic_events_ += sc.events;
+        if (shards_ == 1) phases(0, t0, W);
+        else I.team->run(shards_, width, phases, t0, W);
         detail::exchange_window(e, t0, W, spike_counts_);
         step_ += W;
         for (auto& p : populations_) (p->event_driven() ? p->steps_event_driven : p->steps_clock_driven) += W;
         detail::choose_update_modes(e, step_, spike_counts_);
         detail::record_window(e, *this, sink_, step_, config_.recording_memory_limit, [this] { flush_plasticity(); });
         const auto now = clock::now();
-        if (config_.adaptive_threads)
+        if (config_.adaptive_threads) {
             I.width.record(width, std::chrono::duration_cast<std::chrono::nanoseconds>(now - last).count(), W);
-        else
+            // A probe of all threads is over and one thread stays: the workers sleep until the
+            // next probe instead of spinning (on a busy machine, CPU taken from the caller).
+            if (width > 1 && I.width.next() == 1 && I.width.current() == 1) I.team->rest();
+        } else {
             I.width.count(width);
+        }
         last = now;
     }
     detail::end_run(e, step_ - 1);

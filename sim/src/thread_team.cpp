@@ -1,6 +1,6 @@
-// The thread team: hand-off through one cache line per worker and direction, spin-then-sleep
-// waiting with a budget learned from measured wake-up latencies, and a process-wide cap on the
-// number of spinning threads.
+// The thread team: one offer line from the caller to each worker and one state line back,
+// spin-then-sleep waiting with a budget set by evidence of preemption, and a process-wide cap on
+// the number of threads spinning for long.
 #include "lamina/sim/thread_team.hpp"
 
 #include <algorithm>
@@ -54,33 +54,68 @@ void wake(std::atomic<std::uint32_t>& word) noexcept {
 #endif
 }
 
-// Threads of this process spinning right now, against the cores it may use.
-std::atomic<int> spinning{0};
+// Threads of this process in the long phase of a spin right now, against the cores it may use.
+// Only the long phase counts: the short waits of a busy team then touch no shared counter.
+alignas(64) std::atomic<int> spinning{0};
 
-// Spins until ready() or the budget is spent; true if ready() became true. Spins not at all when
-// as many threads of the process as it has cores already spin.
+// True if region sequence a comes after b (30-bit sequences that wrap).
+bool later(std::uint32_t a, std::uint32_t b) noexcept {
+    const std::uint32_t d = (a - b) & 0x3fffffffu;
+    return d != 0 && d < 0x20000000u;
+}
+
+void add(std::atomic<std::uint64_t>& counter, std::uint64_t v) noexcept {
+    // Only its owner writes it; others only read (statistics).
+    counter.store(counter.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+}
+
+} // namespace
+
 template <class Ready>
-bool spin_until(Ready&& ready, std::int64_t budget_ns) noexcept {
+bool thread_team::spin_until(Ready&& ready, std::int64_t& waited_ns, bool& preempted) noexcept {
+    preempted = false;
+    if (ready()) return true;
     static const int cores = usable_cores();
-    if (spinning.fetch_add(1, std::memory_order_relaxed) >= cores) {
-        spinning.fetch_sub(1, std::memory_order_relaxed);
-        return ready();
-    }
     const std::int64_t start = now_ns();
-    bool ok = false;
+    const std::int64_t budget = spin_ns_.load(std::memory_order_relaxed);
+    std::int64_t last = start;
+    bool counted = false, ok = false;
     for (unsigned i = 1;; ++i) {
         if (ready()) {
             ok = true;
             break;
         }
         cpu_relax();
-        if ((i & 15) == 0 && now_ns() - start > budget_ns) break;
+        if ((i & 15) != 0) continue;
+        const std::int64_t t = now_ns();
+        if (t - last > preemption_gap_ns) {
+            // Descheduled while spinning: somebody else wants this core.
+            preempted = true;
+            ok = ready();
+            break;
+        }
+        last = t;
+        if (t - start > budget) break;
+        if (!counted && t - start > quick_spin_ns) {
+            if (spinning.fetch_add(1, std::memory_order_relaxed) >= cores) {
+                spinning.fetch_sub(1, std::memory_order_relaxed);
+                ok = ready();
+                break;
+            }
+            counted = true;
+        }
     }
-    spinning.fetch_sub(1, std::memory_order_relaxed);
+    if (counted) spinning.fetch_sub(1, std::memory_order_relaxed);
+    waited_ns = now_ns() - start;
+    // The budget: down to the minimum on evidence of a busy machine, back up by an eighth per
+    // clean wait (written only when it changes, since both sides read it every region).
+    if (preempted) {
+        if (budget != min_spin_ns) spin_ns_.store(min_spin_ns, std::memory_order_relaxed);
+    } else if (ok && budget < max_spin_ns) {
+        spin_ns_.store(std::min(max_spin_ns, budget + budget / 8), std::memory_order_relaxed);
+    }
     return ok;
 }
-
-} // namespace
 
 thread_team::thread_team(int threads)
     : size_(std::clamp(threads, 1, usable_cores())), slots_(std::make_unique<worker_slot[]>(std::size_t(size_))) {
@@ -89,10 +124,11 @@ thread_team::thread_team(int threads)
 
 thread_team::~thread_team() {
     stopping_.store(true, std::memory_order_seq_cst);
+    ++seq_;
     for (int w = 1; w < size_; ++w) {
         auto& s = slots_[w];
-        s.offer.store((((s.offer.load(std::memory_order_relaxed) >> 2) + 1) << 2) | offered, std::memory_order_seq_cst);
-        wake(s.offer);
+        s.offer.seq.store(seq_, std::memory_order_seq_cst);
+        wake(s.offer.seq);
         s.thread.join();
     }
 }
@@ -102,22 +138,22 @@ thread_team::counters thread_team::statistics() const noexcept {
     c.regions = regions_;
     c.caller_sleeps = caller_sleeps_;
     c.withdrawn = withdrawn_;
-    for (int w = 1; w < size_; ++w) c.worker_sleeps += slots_[w].sleeps;
+    c.preemptions = caller_preemptions_;
+    c.caller_wait_ns = caller_wait_ns_;
+    for (int w = 1; w < size_; ++w) {
+        c.worker_sleeps += slots_[w].own.sleeps.load(std::memory_order_relaxed);
+        c.preemptions += slots_[w].own.preemptions.load(std::memory_order_relaxed);
+        c.rested += slots_[w].own.rested.load(std::memory_order_relaxed);
+        c.worker_wait_ns += slots_[w].own.wait_ns.load(std::memory_order_relaxed);
+    }
     return c;
 }
 
-void thread_team::learn_wake_latency(std::int64_t ns) noexcept {
-    // A moving average over about eight wake-ups: spinning as long as a wake-up costs bounds the
-    // waste of either choice.
-    const std::int64_t old = spin_ns_.load(std::memory_order_relaxed);
-    const std::int64_t next = std::clamp(old + (ns - old) / 8, min_spin_ns, max_spin_ns);
-    spin_ns_.store(next, std::memory_order_relaxed);
-}
-
-void thread_team::run_share(int participant, std::exception_ptr& error) noexcept {
+void thread_team::run_share(int participant, std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a,
+                            std::int64_t b, std::exception_ptr& error) noexcept {
     try {
-        for (std::size_t t = static_cast<std::size_t>(participant); t < tasks_; t += static_cast<std::size_t>(width_))
-            fn_(ctx_, t);
+        for (std::size_t t = static_cast<std::size_t>(participant); t < tasks; t += static_cast<std::size_t>(width))
+            fn(ctx, t, a, b);
     } catch (...) {
         error = std::current_exception();
     }
@@ -125,85 +161,108 @@ void thread_team::run_share(int participant, std::exception_ptr& error) noexcept
 
 void thread_team::worker_main(int index) {
     auto& s = slots_[index];
-    auto is_offer = [](std::uint32_t v) { return (v & 3u) == offered; };
+    std::uint32_t seen = 0;  // the last region this worker looked at
     for (;;) {
-        std::uint32_t v = s.offer.load(std::memory_order_acquire);
-        if (!is_offer(v)) {
+        std::uint32_t seq = s.offer.seq.load(std::memory_order_acquire);
+        if (seq == seen) {
+            std::int64_t waited = 0;
+            bool preempted = false;
+            // Ends on an offer, or at once when the caller said none follows soon (then sleep).
             const bool got = spin_until(
                 [&] {
-                    v = s.offer.load(std::memory_order_acquire);
-                    return is_offer(v);
+                    seq = s.offer.seq.load(std::memory_order_acquire);
+                    return seq != seen || s.offer.rest.load(std::memory_order_relaxed) == seen;
                 },
-                spin_ns_.load(std::memory_order_relaxed));
-            if (!got) {
+                waited, preempted);
+            add(s.own.wait_ns, static_cast<std::uint64_t>(waited));
+            if (preempted) add(s.own.preemptions, 1);
+            if (got && seq == seen && seen != 0) add(s.own.rested, 1);  // (before the first region it is the start)
+            if (!got || seq == seen) {
                 // Announce the sleep before the last look, so an offer either is seen here or
                 // sees the announcement (both sides are sequentially consistent).
-                s.worker_sleeps.store(1, std::memory_order_seq_cst);
-                bool slept = false;
-                while (!is_offer(v = s.offer.load(std::memory_order_seq_cst))) {
-                    sleep_while_equal(s.offer, v);
-                    slept = true;
-                }
-                s.worker_sleeps.store(0, std::memory_order_relaxed);
-                if (slept) {
-                    ++s.sleeps;
-                    learn_wake_latency(now_ns() - s.released_at.load(std::memory_order_relaxed));
-                }
+                s.rare.worker_sleeping.store(1, std::memory_order_seq_cst);
+                while ((seq = s.offer.seq.load(std::memory_order_seq_cst)) == seen) sleep_while_equal(s.offer.seq, seq);
+                s.rare.worker_sleeping.store(0, std::memory_order_relaxed);
+                add(s.own.sleeps, 1);
             }
         }
+        seen = seq;
         if (stopping_.load(std::memory_order_acquire)) return;
-        // Take the offer unless the caller withdrew it meanwhile (then wait for the next one).
-        if (!s.offer.compare_exchange_strong(v, (v & ~3u) | taken, std::memory_order_acq_rel)) continue;
+        // Take the share unless the caller withdrew it (or a later one) meanwhile; then wait for
+        // the next offer.
+        std::uint32_t st = s.state.state.load(std::memory_order_relaxed);
+        if (!later(seq, st >> 2)) continue;
+        if (!s.state.state.compare_exchange_strong(st, (seq << 2) | taken, std::memory_order_acq_rel)) continue;
         std::exception_ptr error;
-        run_share(index, error);
-        s.error = error;
-        s.done.store(v >> 2, std::memory_order_seq_cst);
-        if (s.caller_sleeps.load(std::memory_order_seq_cst)) wake(s.done);
+        run_share(index, s.offer.tasks.load(std::memory_order_relaxed), s.offer.width.load(std::memory_order_relaxed),
+                  s.offer.fn.load(std::memory_order_relaxed), s.offer.ctx.load(std::memory_order_relaxed),
+                  s.offer.a.load(std::memory_order_relaxed), s.offer.b.load(std::memory_order_relaxed), error);
+        if (error) s.rare.error = error;
+        s.state.state.store((seq << 2) | done, std::memory_order_seq_cst);
+        if (s.rare.caller_sleeping.load(std::memory_order_seq_cst)) wake(s.state.state);
     }
 }
 
-void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx) {
+void thread_team::rest() noexcept {
+    for (int p = 1; p < size_; ++p) slots_[p].offer.rest.store(seq_, std::memory_order_relaxed);
+}
+
+void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a, std::int64_t b) {
     const int w = static_cast<int>(std::min<std::size_t>({static_cast<std::size_t>(std::max(width, 1)),
                                                          static_cast<std::size_t>(size_), std::max<std::size_t>(tasks, 1)}));
     if (w <= 1) {
-        for (std::size_t t = 0; t < tasks; ++t) fn(ctx, t);
+        for (std::size_t t = 0; t < tasks; ++t) fn(ctx, t, a, b);
         return;
     }
-    tasks_ = tasks;
-    width_ = w;
-    fn_ = fn;
-    ctx_ = ctx;
     ++regions_;
-    const std::int64_t released = now_ns();
+    // Sequences live in 30 bits of the state word; 0 is never a region's.
+    seq_ = (seq_ + 1) & 0x3fffffffu;
+    if (seq_ == 0) seq_ = 1;
+    const std::uint32_t seq = seq_;
     for (int p = 1; p < w; ++p) {
-        auto& s = slots_[p];
-        s.released_at.store(released, std::memory_order_relaxed);
-        const std::uint32_t seq = (s.offer.load(std::memory_order_relaxed) >> 2) + 1;
-        s.offer.store((seq << 2) | offered, std::memory_order_seq_cst);
-        if (s.worker_sleeps.load(std::memory_order_seq_cst)) wake(s.offer);
+        auto& o = slots_[p].offer;
+        o.fn.store(fn, std::memory_order_relaxed);
+        o.ctx.store(ctx, std::memory_order_relaxed);
+        o.tasks.store(tasks, std::memory_order_relaxed);
+        o.width.store(w, std::memory_order_relaxed);
+        o.a.store(a, std::memory_order_relaxed);
+        o.b.store(b, std::memory_order_relaxed);
+        o.seq.store(seq, std::memory_order_seq_cst);
+        if (slots_[p].rare.worker_sleeping.load(std::memory_order_seq_cst)) wake(o.seq);
     }
     std::exception_ptr first;
-    run_share(0, first);
+    run_share(0, tasks, w, fn, ctx, a, b, first);
     for (int p = 1; p < w; ++p) {
         auto& s = slots_[p];
-        const std::uint32_t seq = s.offer.load(std::memory_order_relaxed) >> 2;
-        std::uint32_t expected = (seq << 2) | offered;
-        if (s.offer.compare_exchange_strong(expected, (seq << 2) | idle, std::memory_order_acq_rel)) {
+        std::uint32_t st = s.state.state.load(std::memory_order_acquire);
+        if ((st >> 2) != seq && s.state.state.compare_exchange_strong(st, (seq << 2) | withdrawn, std::memory_order_acq_rel)) {
             // The worker had not started: its share runs here.
             ++withdrawn_;
             std::exception_ptr error;
-            run_share(p, error);
+            run_share(p, tasks, w, fn, ctx, a, b, error);
             if (error && !first) first = error;
             continue;
         }
-        auto finished = [&] { return s.done.load(std::memory_order_acquire) == seq; };
-        if (!spin_until(finished, spin_ns_.load(std::memory_order_relaxed))) {
-            s.caller_sleeps.store(1, std::memory_order_seq_cst);
-            for (std::uint32_t d; (d = s.done.load(std::memory_order_seq_cst)) != seq;) sleep_while_equal(s.done, d);
-            s.caller_sleeps.store(0, std::memory_order_relaxed);
-            ++caller_sleeps_;
+        const std::uint32_t finished = (seq << 2) | done;
+        if (st != finished) {
+            std::int64_t waited = 0;
+            bool preempted = false;
+            const bool ok = spin_until([&] { return s.state.state.load(std::memory_order_acquire) == finished; }, waited,
+                                       preempted);
+            caller_wait_ns_ += static_cast<std::uint64_t>(waited);
+            caller_preemptions_ += preempted;
+            if (!ok) {
+                s.rare.caller_sleeping.store(1, std::memory_order_seq_cst);
+                for (std::uint32_t d; (d = s.state.state.load(std::memory_order_seq_cst)) != finished;)
+                    sleep_while_equal(s.state.state, d);
+                s.rare.caller_sleeping.store(0, std::memory_order_relaxed);
+                ++caller_sleeps_;
+            }
         }
-        if (auto e = std::exchange(s.error, nullptr); e && !first) first = e;
+        if (s.rare.error) {
+            auto e = std::exchange(s.rare.error, nullptr);
+            if (!first) first = e;
+        }
     }
     if (first) std::rethrow_exception(first);
 }

@@ -139,6 +139,10 @@ public:
     struct thread_usage {
         int team_threads = 0;
         std::uint64_t windows_on_all = 0, windows_on_one = 0, switches = 0;
+        // The team's regions (windows on all threads, build passes, flushes) and how they waited
+        // (thread_team::counters).
+        std::uint64_t regions = 0, worker_sleeps = 0, caller_sleeps = 0, withdrawn = 0, preemptions = 0;
+        std::uint64_t caller_wait_ns = 0, worker_wait_ns = 0;
     };
     thread_usage thread_statistics() const noexcept;
 

@@ -4,8 +4,11 @@
 // data stays on one core). A network makes one team and keeps it for its lifetime.
 //
 // Why not a oneTBB parallel_for per region: W1 and W2 have a window of one 0.1 ms step, 3-5 us of
-// work, and a task_arena::execute + parallel_for costs more than that. Here a region costs two
-// cache-line hand-offs when the workers are awake.
+// work, and a task_arena::execute + parallel_for costs more than that. Here a region costs what
+// the hardware cannot avoid: one cache line from the caller to each worker (the offer, which
+// carries the whole region: function, context, task count and two arguments) and one line back
+// (the worker's state word). Nothing else is written by both sides in a region; counters each
+// side keeps live on lines the other never reads.
 //
 // A region never waits for a thread that has not started: the caller offers each worker its
 // share, runs its own, then withdraws every offer not yet taken and runs that share itself. So a
@@ -13,13 +16,16 @@
 // offer; the caller waits only for shares in progress.
 //
 // Waiting is spin-then-sleep (Karlin, Li, Manasse & Owicki 1991, "Empirical studies of competitive
-// spinning"): a waiter spins, with pause instructions, for about as long as a sleep and wake-up
-// costs, then sleeps on a futex (Linux; std::atomic wait elsewhere). That bound makes waiting at
-// most about twice as costly as the best choice made with hindsight, whatever the machine's load.
-// The budget adapts: it is the moving average of the measured wake-up latency (release to
-// resumption of a sleeping worker), clamped to [min_spin, max_spin]. Threads of all teams of the
-// process that spin at the same time never outnumber the cores this process may use: a waiter that
-// would exceed it sleeps at once (four spinning threads on two cores made a step 30x slower).
+// spinning"), with the spin budget set by the machine's load rather than by wake-up latency: on a
+// core nobody else wants, spinning costs nothing, while falling asleep costs the region a whole
+// share (the caller withdraws it) and a futex wake; on a core somebody else wants, every spun
+// microsecond is taken from them. A spinner reads the clock every few pauses, and a gap of more
+// than `preemption_gap_ns` between two readings means it was descheduled: someone else wanted
+// the core. Then it sleeps at once and the team's budget drops to min_spin; each wait that ends
+// without such a gap lets the budget grow back by an eighth, up to max_spin. Sleeping is a futex
+// wait (Linux; std::atomic wait elsewhere). Threads of all teams of the process that spin beyond
+// the first `quick_spin_ns` never outnumber the cores this process may use: a waiter that would
+// exceed it sleeps at once (four spinning threads on two cores made a step 30x slower).
 //
 // Workers beyond the cores the process may use are never started: a team asked for more threads
 // than cores has size() = cores and runs the extra tasks on the participants it has.
@@ -29,7 +35,7 @@
 #include <exception>
 #include <memory>
 #include <thread>
-#include <vector>
+#include <type_traits>
 
 namespace lamina::sim {
 
@@ -38,8 +44,10 @@ int usable_cores() noexcept;
 
 class thread_team {
 public:
-    static constexpr std::int64_t min_spin_ns = 2'000;
+    static constexpr std::int64_t min_spin_ns = 5'000;
     static constexpr std::int64_t max_spin_ns = 200'000;
+    static constexpr std::int64_t quick_spin_ns = 2'000;
+    static constexpr std::int64_t preemption_gap_ns = 30'000;
 
     // `threads` participants wanted, caller included (>= 1); the team has min(threads, cores).
     explicit thread_team(int threads);
@@ -51,61 +59,100 @@ public:
 
     // Runs body(t) for every t in [0, tasks) on at most min(width, size(), tasks) participants
     // (participant p's share is p, p + width, ...; the caller runs the shares of workers that had
-    // not taken them when it finished its own) and returns when all are done. An exception thrown by a task is rethrown here (the first
-    // participant's, in participant order) after every participant has finished.
+    // not taken them when it finished its own) and returns when all are done. An exception thrown
+    // by a task is rethrown here (the first participant's, in participant order) after every
+    // participant has finished.
     template <class Body>
     void run(std::size_t tasks, int width, Body&& body) {
         using B = std::remove_reference_t<Body>;
-        run_erased(tasks, width, [](void* ctx, std::size_t t) { (*static_cast<B*>(ctx))(t); },
-                   const_cast<void*>(static_cast<const void*>(&body)));
+        run_erased(tasks, width, [](void* ctx, std::size_t t, std::int64_t, std::int64_t) { (*static_cast<B*>(ctx))(t); },
+                   const_cast<void*>(static_cast<const void*>(&body)), 0, 0);
+    }
+    // The same with body(t, a, b): the two arguments travel in the offer's cache line, so a body
+    // made once and run region after region with changing arguments (the schedule's windows:
+    // first step and length) costs the workers no other line written by the caller.
+    template <class Body>
+    void run(std::size_t tasks, int width, Body& body, std::int64_t a, std::int64_t b) {
+        run_erased(tasks, width,
+                   [](void* ctx, std::size_t t, std::int64_t x, std::int64_t y) { (*static_cast<Body*>(ctx))(t, x, y); },
+                   const_cast<void*>(static_cast<const void*>(&body)), a, b);
     }
 
-    // What the team has done (for statistics and tests).
+    // Tells the workers that no region follows soon (the schedule settled on one thread): they
+    // sleep now instead of spinning out their budget, which on a busy machine is CPU taken from
+    // the caller and from everyone else. The next region wakes them.
+    void rest() noexcept;
+
+    // What the team has done (for statistics, benchmarks and tests).
     struct counters {
-        std::uint64_t regions = 0;        // regions run with more than one participant
-        std::uint64_t worker_sleeps = 0;  // times a worker slept waiting for work
-        std::uint64_t caller_sleeps = 0;  // times the caller slept waiting for a worker
-        std::uint64_t withdrawn = 0;      // shares the caller ran itself: their worker had not started
+        std::uint64_t regions = 0;          // regions run with more than one participant
+        std::uint64_t worker_sleeps = 0;    // times a worker slept waiting for work
+        std::uint64_t caller_sleeps = 0;    // times the caller slept waiting for a worker
+        std::uint64_t withdrawn = 0;        // shares the caller ran itself: their worker had not started
+        std::uint64_t preemptions = 0;      // spins cut short by a clock gap (a descheduled spinner)
+        std::uint64_t rested = 0;           // worker spins ended by rest()
+        std::uint64_t caller_wait_ns = 0;   // the caller's wall time waiting for shares in progress
+        std::uint64_t worker_wait_ns = 0;   // the workers' wall time spinning for the next offer
     };
     counters statistics() const noexcept;
     // The current spin budget in ns (shared by the team's waiters).
     std::int64_t spin_budget_ns() const noexcept { return spin_ns_.load(std::memory_order_relaxed); }
 
 private:
-    using task_fn = void (*)(void*, std::size_t);
-    // A worker's offer word: (region sequence << 2) | state. Only the caller raises an offer;
-    // the worker takes it, or the caller withdraws it, by compare-and-swap, so exactly one of the
-    // two runs the worker's share.
-    static constexpr std::uint32_t idle = 0, offered = 1, taken = 2;
-    struct alignas(64) worker_slot {
-        std::atomic<std::uint32_t> offer{0};
-        std::atomic<std::uint32_t> worker_sleeps{0};  // 1 while the worker sleeps on `offer`
-        alignas(64) std::atomic<std::uint32_t> done{0};  // sequence of the last share it finished
-        std::atomic<std::uint32_t> caller_sleeps{0};     // 1 while the caller sleeps on `done`
+    using task_fn = void (*)(void*, std::size_t, std::int64_t, std::int64_t);
+    // A worker's state word: (region sequence << 2) | what happened to that region's share. The
+    // worker takes a share and the caller withdraws it by compare-and-swap from the previous
+    // region's word, so exactly one of the two runs it.
+    static constexpr std::uint32_t taken = 1, done = 2, withdrawn = 3;
+    struct alignas(64) offer_line {  // written by the caller only
+        std::atomic<std::uint32_t> seq{0};
+        std::atomic<task_fn> fn{nullptr};
+        std::atomic<void*> ctx{nullptr};
+        std::atomic<std::size_t> tasks{0};
+        std::atomic<std::int64_t> a{0}, b{0};
+        std::atomic<int> width{1};
+        std::atomic<std::uint32_t> rest{0};  // the last region before the caller called rest()
+    };
+    struct alignas(64) state_line {  // written by the worker (and by the caller to withdraw)
+        std::atomic<std::uint32_t> state{0};
+    };
+    struct alignas(64) rare_line {  // written only when someone sleeps or a task throws
+        std::atomic<std::uint32_t> worker_sleeping{0};  // 1 while the worker sleeps on `seq`
+        std::atomic<std::uint32_t> caller_sleeping{0};  // 1 while the caller sleeps on `state`
         std::exception_ptr error;
-        std::atomic<std::int64_t> released_at{0};  // steady-clock ns of the last offer
-        std::uint64_t sleeps = 0;
+    };
+    struct alignas(64) worker_counters {  // the worker's own
+        std::atomic<std::uint64_t> sleeps{0}, preemptions{0}, rested{0}, wait_ns{0};
+    };
+    struct worker_slot {
+        offer_line offer;
+        state_line state;
+        rare_line rare;
+        worker_counters own;
         std::thread thread;
     };
 
-    void run_erased(std::size_t tasks, int width, task_fn fn, void* ctx);
+    void run_erased(std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a, std::int64_t b);
     void worker_main(int index);
-    void run_share(int participant, std::exception_ptr& error) noexcept;
-    void learn_wake_latency(std::int64_t ns) noexcept;
+    void run_share(int participant, std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a,
+                   std::int64_t b, std::exception_ptr& error) noexcept;
+    // Spins until ready() or the budget is spent (true if ready() became true); adapts the budget.
+    template <class Ready>
+    bool spin_until(Ready&& ready, std::int64_t& waited_ns, bool& preempted) noexcept;
 
     int size_ = 1;
     std::unique_ptr<worker_slot[]> slots_;  // slots_[0] unused (the caller)
-    // The current region, written by the caller before it raises `go`.
-    std::size_t tasks_ = 0;
-    int width_ = 1;
-    task_fn fn_ = nullptr;
-    void* ctx_ = nullptr;
-    std::uint32_t region_ = 0;
+    // Read by the workers after every offer, written once: a line of its own (it shared one with
+    // the caller's counters, which cost the workers a cache miss per region).
+    alignas(64) std::atomic<bool> stopping_{false};
+    // The caller's own counters.
+    alignas(64) std::uint32_t seq_ = 0;
     std::uint64_t regions_ = 0;
     std::uint64_t caller_sleeps_ = 0;
     std::uint64_t withdrawn_ = 0;
-    std::atomic<bool> stopping_{false};
-    std::atomic<std::int64_t> spin_ns_{20'000};
+    std::uint64_t caller_preemptions_ = 0;
+    std::uint64_t caller_wait_ns_ = 0;
+    alignas(64) std::atomic<std::int64_t> spin_ns_{max_spin_ns};
 };
 
 } // namespace lamina::sim
