@@ -2,6 +2,7 @@
 // the input rings of one shard's neurons, or, for plastic projections, into the queue of their
 // arrival step, where the update phase hands them to the rule.
 #include "event_update.hpp"
+#include "precise_delivery.hpp"
 
 namespace lamina::sim::detail {
 
@@ -15,6 +16,10 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
             const auto& sh = P.shards[s];
             if (sh.target.empty()) continue;
             auto& tp = *e.populations[P.target];
+            if (st.precise[P.target]) {  // inputs at their times inside the step (precise_delivery.cpp)
+                events += deliver_to_precise_population(e, P, s, seg);
+                continue;
+            }
             if (tp.event_driven()) {  // marks the neurons it reaches (event_update.cpp)
                 events += deliver_to_event_population(e, P, s, seg);
                 continue;

@@ -237,6 +237,7 @@ struct recorder_set {
 struct shard_scratch {
     std::vector<std::uint32_t> spikes;  // local indices, in (step, population, index) order
     std::vector<std::uint32_t> counts;  // spikes per (step in window, population)
+    std::vector<double> offsets;        // precise populations: offsets parallel to spikes (else unused)
     std::uint64_t events = 0;
 };
 
@@ -248,6 +249,7 @@ struct isi_stats {
 };
 
 struct event_population;
+struct precise_population;
 struct auto_choice;
 struct poisson_block_state;
 
@@ -281,6 +283,8 @@ struct network_state {
     // Event-driven populations (event_update.hpp): null for populations in clock mode.
     std::vector<std::unique_ptr<event_population>> events;
     std::unique_ptr<auto_choice> automatic;
+    // Populations with precise spike times (precise_delivery.hpp): null for the others.
+    std::vector<std::shared_ptr<precise_population>> precise;
     std::vector<std::unique_ptr<poisson_block_state>> poisson_blocks;  // per Poisson device (null: per step)
 
     std::int64_t flush_interval = 1;
