@@ -27,7 +27,7 @@ std::string problems_of(const std::string& text) {
     }
 }
 
-// Line 7 is the population's precise line, line 8 its params.
+// Line 8 is the population's precise line, line 9 its params.
 std::string model(const std::string& name, const std::string& extra, const std::string& params,
                   const std::string& update = "") {
     return R"([run]
@@ -35,7 +35,7 @@ duration = 50.0
 dt = 0.1
 
 [populations.A]
-model = ")" + name + "\"\n" +
+model = ")" + name + "\"\nsize = 1\n" +
            extra + "\n" + "params = { " + params + " }\n" + update + R"(
 
 [[recorders]]
@@ -62,7 +62,7 @@ TEST_CASE("precise = true, beside update or in params, records spike times off t
         net->run(50.0);
         // 20 mV drive above rest, threshold 15 mV: the first spike at 10 ln 4 ms, then every
         // t_ref + 10 ln 4 ms.
-        REQUIRE(net->spikes(0).times_ms.size() == 4);
+        REQUIRE(net->spikes(0).times_ms.size() == 3);
         CHECK(std::abs(net->spikes(0).times_ms[0] - 10.0 * std::log(4.0)) < 1e-12);
         CHECK(off_grid(*net) > 1e-3);
     }
@@ -75,13 +75,13 @@ TEST_CASE("precise = true, beside update or in params, records spike times off t
 TEST_CASE("precise spike times refuse bad combinations with file, line and key", "[modelfile][precise]") {
     using Catch::Contains;
     CHECK_THAT(problems_of(model("lif_cond_exp", "precise = true", "I_e = 500.0")),
-               Contains("model.toml:7") && Contains("populations.A.precise") && Contains("lif_psc_exp and lif_psc_delta"));
+               Contains("model.toml:8") && Contains("populations.A.precise") && Contains("lif_psc_exp and lif_psc_delta"));
     CHECK_THAT(problems_of(model("lif_psc_exp", "precise = \"yes\"", "I_e = 500.0")),
-               Contains("model.toml:7") && Contains("populations.A.precise") && Contains("true or false"));
+               Contains("model.toml:8") && Contains("populations.A.precise") && Contains("true or false"));
     CHECK_THAT(problems_of(model("lif_psc_exp", "precise = true", "I_e = 500.0", "update = \"event\"")),
-               Contains("model.toml:7") && Contains("populations.A.precise") && Contains("update = \"event\""));
+               Contains("model.toml:8") && Contains("populations.A.precise") && Contains("update = \"event\""));
     CHECK_THAT(problems_of(model("lif_psc_delta", "", "t_ref = 0.05, precise = true")),
-               Contains("model.toml:8") && Contains("populations.A.params.t_ref") && Contains("at least one step"));
+               Contains("model.toml:9") && Contains("populations.A.params.t_ref") && Contains("at least one step"));
     CHECK_THAT(problems_of(model("izhikevich", "", "precise = true")),
-               Contains("model.toml:8") && Contains("populations.A.params.precise") && Contains("no precise spike times"));
+               Contains("model.toml:9") && Contains("populations.A.params.precise") && Contains("no precise spike times"));
 }
