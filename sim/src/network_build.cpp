@@ -173,9 +173,6 @@ void network::build() {
     I.window = std::clamp<std::int64_t>(projections_.empty() ? detail::max_window_steps : dmin_all, 1, detail::max_window_steps);
     I.ring_slots = static_cast<std::size_t>(std::max(dmax_all, dmax_devices) + I.window + 1);
 
-    for (std::size_t q = 0; q < npop; ++q)
-        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q), I.rank_bounds[q][rank],
-                                  I.rank_bounds[q][rank + 1]);
 
     // As many threads as shards, but never more than cores (see thread_team.hpp).
     I.team = std::make_unique<thread_team>(threads_);
@@ -336,6 +333,56 @@ void network::build() {
         });
     }
 
+    make_runtime_state();
+    for (const auto& [k, amount] : pending_modulation_) projections_[k].rule->modulate(0, amount);
+    pending_modulation_.clear();
+
+    stats_ = {};
+    for (auto& p : populations_) {
+        stats_.neurons += p->size();
+        stats_.state_bytes += p->memory_bytes();
+    }
+    for (auto& P : projections_) {
+        stats_.synapses += P.synapse_count();
+        stats_.synapse_bytes += P.memory_bytes();
+        if (P.rule) stats_.plasticity_bytes += P.rule->memory_bytes();
+    }
+    // Totals of the whole network (each process of a distributed run holds its own targets'
+    // synapses); the connectivity memory of this process alone is rank_synapse_bytes.
+    stats_.rank_synapse_bytes = stats_.synapse_bytes;
+    I.projection_synapses.clear();
+    for (auto& P : projections_) I.projection_synapses.push_back(P.synapse_count());
+    if (ranks > 1) {
+        std::vector<std::uint64_t> totals{stats_.synapses, stats_.synapse_bytes, stats_.plasticity_bytes};
+        totals.insert(totals.end(), I.projection_synapses.begin(), I.projection_synapses.end());
+        I.comm->sum(totals);
+        stats_.synapses = totals[0];
+        stats_.synapse_bytes = totals[1];
+        stats_.plasticity_bytes = totals[2];
+        std::copy(totals.begin() + 3, totals.end(), I.projection_synapses.begin());
+    }
+    stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
+    stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;
+    built_ = true;
+    stats_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+}
+
+// Everything a run changes, made as at step 0 from the specifications, on the connectivity that
+// build() drew: neuron state and input rings, plastic rule instances and their queues, devices,
+// recorders, event-driven bookkeeping, spike buffers and statistics. build() calls it once;
+// load_checkpoint() calls it again to load into a network that has run, which is then exactly a
+// freshly built network (as Brian2's Network.restore() restores a network in place), without
+// drawing the synapses again.
+void network::make_runtime_state() {
+    auto& I = *state_;
+    const double dt = config_.dt_ms;
+    const std::size_t S = shards_;
+    const std::size_t npop = populations_.size();
+    const std::size_t rank = static_cast<std::size_t>(I.comm->rank());
+    for (std::size_t q = 0; q < npop; ++q)
+        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q), I.rank_bounds[q][rank],
+                                  I.rank_bounds[q][rank + 1]);
+
     // Plasticity: each plastic projection gets its own rule instance, made from the prototype in
     // its specification and bound to its rows, and per-shard queues of arrivals by step (plastic
     // spikes are held until they reach the synapse).
@@ -350,8 +397,6 @@ void network::build() {
         I.pending[k].assign(S, std::vector<std::vector<std::uint32_t>>(I.ring_slots));
         I.plastic_by_target[P.target].push_back(k);
     }
-    for (const auto& [k, amount] : pending_modulation_) projections_[k].rule->modulate(0, amount);
-    pending_modulation_.clear();
 
     I.devices.build(populations_, I.bounds, dt);
     I.recorders.build(*this, populations_, I.bounds, dt);
@@ -385,35 +430,12 @@ void network::build() {
         I.isi[q].sum_sq.assign(n, 0.0);
     }
 
-    stats_ = {};
-    for (auto& p : populations_) {
-        stats_.neurons += p->size();
-        stats_.state_bytes += p->memory_bytes();
-    }
-    for (auto& P : projections_) {
-        stats_.synapses += P.synapse_count();
-        stats_.synapse_bytes += P.memory_bytes();
-        if (P.rule) stats_.plasticity_bytes += P.rule->memory_bytes();
-    }
-    // Totals of the whole network (each process of a distributed run holds its own targets'
-    // synapses); the connectivity memory of this process alone is rank_synapse_bytes.
-    stats_.rank_synapse_bytes = stats_.synapse_bytes;
-    I.projection_synapses.clear();
-    for (auto& P : projections_) I.projection_synapses.push_back(P.synapse_count());
-    if (ranks > 1) {
-        std::vector<std::uint64_t> totals{stats_.synapses, stats_.synapse_bytes, stats_.plasticity_bytes};
-        totals.insert(totals.end(), I.projection_synapses.begin(), I.projection_synapses.end());
-        I.comm->sum(totals);
-        stats_.synapses = totals[0];
-        stats_.synapse_bytes = totals[1];
-        stats_.plasticity_bytes = totals[2];
-        std::copy(totals.begin() + 3, totals.end(), I.projection_synapses.begin());
-    }
-    stats_.min_delay_steps = projections_.empty() ? 0 : dmin_all;
-    stats_.max_delay_steps = projections_.empty() ? 0 : dmax_all;
-    built_ = true;
-    stats_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    I.spikes.clear();
+    I.next_flush = 0;
+    step_ = 0;
+    synaptic_events_ = 0;
+    stopped_early_ = false;
+    for (auto& p : populations_) p->steps_event_driven = p->steps_clock_driven = 0;
 }
-
 
 } // namespace lamina::sim
