@@ -60,6 +60,7 @@ std::unique_ptr<sim::network> instantiate(const model_description& d, const run_
                 }
             }
             pop->requested_update = p.update;
+            pop->precise = p.precise;
             pop->layout = p.layout;
             net->add_population(std::move(pop));
         } catch (const sim::parameter_error& e) {

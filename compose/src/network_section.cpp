@@ -121,7 +121,7 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         const toml::table* t = as_table(r, &value, path);
         if (!t) continue;
         const auto where = location_of(t->source());
-        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update", "positions"});
+        r.check_keys(*t, path, {"model", "size", "params", "initial", "variables", "update", "positions", "precise"});
         population_description p;
         p.name = std::string(name.str());
         const std::string label = "population '" + p.name + "'";
@@ -135,6 +135,11 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
                      : *u == "auto"  ? sim::update_mode::automatic
                                      : sim::update_mode::clock;
             r.remember_key(label, "update", *t, "update", path);
+        }
+        // Precise (off-grid) spike times, docs/engine.md "Precise spike times"; also accepted in params.
+        if (auto precise = r.boolean(*t, "precise", path, where)) {
+            p.precise = *precise;
+            r.remember_key(label, "precise", *t, "precise", path);
         }
         if (const toml::table* pos = as_table(r, t->get("positions"), path + ".positions")) {
             // positions = { layout = "grid", shape = [columns, rows] | "random", extent = [x, y],
@@ -183,7 +188,11 @@ void read_populations(reader& r, const toml::table& root, model_description& d) 
         if (const toml::table* params = as_table(r, t->get("params"), path + ".params")) {
             for (auto&& [k, v] : *params) {
                 const std::string key = path + ".params." + std::string(k.str());
-                read_parameter(r, v, key, std::string(k.str()), d, p);
+                if (k.str() == "precise") {  // a mode, not a model parameter: the same as the key beside update
+                    if (auto precise = r.boolean(*params, "precise", path + ".params", where)) p.precise = *precise;
+                } else {
+                    read_parameter(r, v, key, std::string(k.str()), d, p);
+                }
                 d.parameters[{label, std::string(k.str())}] = {location_of(k.source()), key};
             }
         }

@@ -1,6 +1,7 @@
 #include "lamina/mpi/mpi_communicator.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -47,6 +48,13 @@ void encode_window(const sim::window_spikes& spikes, std::vector<std::uint32_t>&
     }
     for (const auto& s : spikes.segments)
         out.insert(out.end(), spikes.neurons.begin() + s.begin, spikes.neurons.begin() + s.end);
+    // Precise spike times: then every spike's offset as two words (low, high) of its double.
+    if (spikes.precise)
+        for (const auto& s : spikes.segments)
+            for (std::uint32_t m = s.begin; m < s.end; ++m) {
+                const auto bits = std::bit_cast<std::uint64_t>(spikes.offsets[m]);
+                out.insert(out.end(), {static_cast<std::uint32_t>(bits), static_cast<std::uint32_t>(bits >> 32)});
+            }
 }
 
 void mpi_communicator::exchange(sim::window_spikes& spikes) {
@@ -69,12 +77,16 @@ void mpi_communicator::exchange(sim::window_spikes& spikes) {
     for (int r = 0; r < size_; ++r) {
         const std::uint32_t* w = receive_.data() + displacements_[r];
         const std::uint32_t nseg = w[0];
+        std::uint32_t spikes_of_rank = 0;
+        for (std::uint32_t k = 0; k < nseg; ++k) spikes_of_rank += w[1 + 4 * k + 3];
         std::uint32_t at = static_cast<std::uint32_t>(displacements_[r]) + 1 + 4 * nseg;
+        std::uint32_t offsets_at = at + spikes_of_rank;
         for (std::uint32_t k = 0; k < nseg; ++k) {
             const std::uint32_t* s = w + 1 + 4 * k;
             const auto step = static_cast<std::int64_t>(std::uint64_t(s[0]) | (std::uint64_t(s[1]) << 32));
-            keys_.push_back({step, s[2], static_cast<std::uint32_t>(r), at, s[3]});
+            keys_.push_back({step, s[2], static_cast<std::uint32_t>(r), at, s[3], offsets_at});
             at += s[3];
+            offsets_at += 2 * s[3];
         }
     }
     std::stable_sort(keys_.begin(), keys_.end(), [](const key& a, const key& b) {
@@ -84,9 +96,15 @@ void mpi_communicator::exchange(sim::window_spikes& spikes) {
     for (std::size_t m = 0; m < keys_.size();) {
         const auto begin = static_cast<std::uint32_t>(spikes.neurons.size());
         std::size_t n = m;
-        for (; n < keys_.size() && keys_[n].step == keys_[m].step && keys_[n].population == keys_[m].population; ++n)
+        for (; n < keys_.size() && keys_[n].step == keys_[m].step && keys_[n].population == keys_[m].population; ++n) {
             spikes.neurons.insert(spikes.neurons.end(), receive_.begin() + keys_[n].begin,
                                   receive_.begin() + keys_[n].begin + keys_[n].count);
+            if (spikes.precise)
+                for (std::uint32_t j = 0; j < keys_[n].count; ++j) {
+                    const std::uint32_t* o = receive_.data() + keys_[n].offsets + 2 * j;
+                    spikes.offsets.push_back(std::bit_cast<double>(std::uint64_t(o[0]) | (std::uint64_t(o[1]) << 32)));
+                }
+        }
         spikes.segments.push_back({keys_[m].step, keys_[m].population, begin, static_cast<std::uint32_t>(spikes.neurons.size())});
         m = n;
     }

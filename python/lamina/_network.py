@@ -326,7 +326,8 @@ class Network:
 
     # Structure ----------------------------------------------------------------------------------
 
-    def population(self, name, model, size, params=None, initial=None, variables=None, update=None, positions=None):
+    def population(self, name, model, size, params=None, initial=None, variables=None, update=None, positions=None,
+                   precise=None):
         """[populations.NAME]: `size` neurons of `model`. params = {name: value}, where a value is a
         number (the same for every neuron), a distribution (lamina.normal(-50, 2): drawn per neuron),
         an array of one value per neuron, {"file": "x.npy"} / {"file": "x.h5", "dataset": "/d"}, or
@@ -335,7 +336,9 @@ class Network:
         (default), "event" (advance a neuron only when input reaches it or a spike is due;
         lif_psc_delta) or "auto". positions = {"layout": "grid", "shape": [columns, rows],
         "extent": [x, y], "center": [x, y], "periodic": False} or {"layout": "random", ...}: the
-        neurons on a 2D sheet, for connect(..., "distance_dependent", ...)."""
+        neurons on a 2D sheet, for connect(..., "distance_dependent", ...). precise = True: spikes at
+        their exact threshold-crossing times inside a step, inputs at their exact arrival times
+        (lif_psc_exp and lif_psc_delta; NEST's iaf_psc_exp_ps / iaf_psc_delta_ps)."""
         self._require_unbuilt(f"population '{name}'")
         if name in self.populations:
             raise ValueError(f"population '{name}' exists already")
@@ -347,6 +350,7 @@ class Network:
                                   "params": params if params else None,
                                   "initial": dict(initial) if initial else None,
                                   "update": update,
+                                  "precise": bool(precise) if precise is not None else None,
                                   "positions": dict(positions) if positions else None})
         p = Population(self, None, str(name), model, int(size))  # index: when the engine exists
         self.populations[p.name] = p

@@ -3,6 +3,7 @@
 // leaves the previous checkpoint intact; read with every array's size checked against the network.
 #include "arrival_lists.hpp"
 #include "checkpoint_state.hpp"
+#include "precise_delivery.hpp"
 
 #include "lamina/sim/checkpoint.hpp"
 #include "lamina/sim/hdf5_file.hpp"
@@ -351,6 +352,7 @@ checkpoint_header read_checkpoint_header(const std::string& path) {
 
 void network::save_checkpoint(const std::string& path) {
     if (load_failed_) throw error(path + ": " + half_loaded_message);
+    detail::refuse_precise_checkpoint(populations_, path);
     if (!built_) build();
     auto& I = *state_;
     // Deferred plastic updates are applied, so the spike histories are empty and the state of
@@ -468,6 +470,7 @@ void network::check_loaded_state(const std::string& path, const std::vector<stat
 }
 
 void network::load_checkpoint(const std::string& path) {
+    detail::refuse_precise_checkpoint(populations_, path);
     // A distributed run: every process reads the whole file (it must be at the same path on every
     // node, like the model file) and keeps its own part. The processes agree on whether the file
     // was usable before any of them changes, so an error on one stops all of them the same way.

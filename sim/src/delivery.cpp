@@ -4,6 +4,7 @@
 // has per-synapse delays get it through per-arrival-step lists instead (arrival_lists.hpp).
 #include "arrival_lists.hpp"
 #include "event_update.hpp"
+#include "precise_delivery.hpp"
 
 namespace lamina::sim::detail {
 
@@ -19,6 +20,10 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
             const auto& sh = P.shards[s];
             if (sh.target.empty()) continue;
             auto& tp = *e.populations[P.target];
+            if (st.precise[P.target]) {  // inputs at their times inside the step (precise_delivery.cpp)
+                events += deliver_to_precise_population(e, P, s, seg);
+                continue;
+            }
             if (tp.event_driven()) {  // marks the neurons it reaches (event_update.cpp)
                 events += deliver_to_event_population(e, P, s, seg);
                 continue;

@@ -3,7 +3,7 @@
 // communicator then makes the list every process's. Spike counts and interval statistics are
 // updated from the exchanged list, so every process of a distributed run holds them for all
 // neurons (the run summary and checkpoints need no further gather).
-#include "network_state.hpp"
+#include "precise_delivery.hpp"
 
 namespace lamina::sim::detail {
 
@@ -23,6 +23,13 @@ void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std
                 const std::uint32_t c = st.scratch[s].counts[static_cast<std::size_t>(k) * npop + q];
                 const std::uint32_t* src = st.scratch[s].spikes.data() + offset[s];
                 out.neurons.insert(out.neurons.end(), src, src + c);
+                if (out.precise) {  // offsets of precise populations' spikes, 0 for the grid's
+                    if (st.precise[q])
+                        out.offsets.insert(out.offsets.end(), st.scratch[s].offsets.data() + offset[s],
+                                           st.scratch[s].offsets.data() + offset[s] + c);
+                    else
+                        out.offsets.insert(out.offsets.end(), c, 0.0);
+                }
                 offset[s] += c;
             }
             const auto stop = static_cast<std::uint32_t>(out.neurons.size());

@@ -3,6 +3,7 @@
 // and recorder runtime.
 #include "arrival_lists.hpp"
 #include "event_update.hpp"
+#include "precise_delivery.hpp"
 
 #include "lamina/sim/fixed_total_number.hpp"
 #include "lamina/sim/rng.hpp"
@@ -417,6 +418,10 @@ void network::make_runtime_state() {
         for (std::size_t q = 0; q < npop; ++q) owned += I.bounds[q][s + 1] - I.bounds[q][s];
         I.scratch[s].spikes.resize(owned * static_cast<std::size_t>(I.window));
         I.scratch[s].counts.resize(static_cast<std::size_t>(I.window) * npop);
+    }
+    {
+        detail::engine eng{config_, populations_, projections_, I, shards_};
+        detail::setup_precise_populations(eng);
     }
     spike_counts_.assign(npop, 0);
     I.isi.assign(npop, {});

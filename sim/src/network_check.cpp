@@ -2,6 +2,7 @@
 // each refusal naming its object and parameter, and the memory estimate that refuses networks too
 // large for the machine.
 #include "network_state.hpp"
+#include "precise_delivery.hpp"
 
 #include "lamina/sim/system_memory.hpp"
 
@@ -269,6 +270,7 @@ std::vector<parameter_error> network::check() const {
     };
     for (auto& p : populations_) checked([&] { p->lower(dt); });
     for (auto& p : populations_) checked([&] { check_layout(*p); });
+    for (auto& p : populations_) checked([&] { detail::check_precise(*p, projections_); });
 
     for (std::size_t k = 0; k < projections_.size(); ++k) checked([&] {
         const auto& s = projections_[k].spec;

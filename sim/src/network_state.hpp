@@ -239,6 +239,7 @@ struct recorder_set {
 struct alignas(64) shard_scratch {
     std::vector<std::uint32_t> spikes;  // local indices, in (step, population, index) order
     std::vector<std::uint32_t> counts;  // spikes per (step in window, population)
+    std::vector<double> offsets;        // precise populations: offsets parallel to spikes (else unused)
     // Synaptic events delivered since the schedule last collected them (written by the shard's
     // thread every window, read once per run: a line of its own).
     alignas(64) std::uint64_t events = 0;
@@ -263,6 +264,7 @@ struct arrival_lists {
 };
 
 struct event_population;
+struct precise_population;
 struct auto_choice;
 struct poisson_block_state;
 
@@ -296,6 +298,8 @@ struct network_state {
     // Event-driven populations (event_update.hpp): null for populations in clock mode.
     std::vector<std::unique_ptr<event_population>> events;
     std::unique_ptr<auto_choice> automatic;
+    // Populations with precise spike times (precise_delivery.hpp): null for the others.
+    std::vector<std::shared_ptr<precise_population>> precise;
     std::vector<std::unique_ptr<poisson_block_state>> poisson_blocks;  // per Poisson device (null: per step)
     std::vector<std::vector<arrival_lists>> arrivals;  // [shard][population] (arrival_lists.hpp)
 

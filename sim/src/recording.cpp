@@ -229,7 +229,8 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
             for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
                 const auto i = spikes.neurons[m];
                 if (!R.selected.empty() && !R.selected[i]) continue;
-                chunk.times_ms.push_back(t);
+                // Precise spike times: the offset before the end of the step (precise_model.hpp).
+                chunk.times_ms.push_back(spikes.offsets.empty() ? t : t - spikes.offsets[m]);
                 chunk.neurons.push_back(i);
             }
         }

@@ -4,6 +4,7 @@
 // is cleared and state and signal recorders sample.
 #include "arrival_lists.hpp"
 #include "event_update.hpp"
+#include "precise_delivery.hpp"
 
 namespace lamina::sim::detail {
 
@@ -45,7 +46,12 @@ void update_window(engine& e, std::size_t s, std::int64_t t0, std::int64_t W) {
                 if (P.plasticity_enabled && every > 0 && (n + 1) % every == 0) P.rule->advance_dynamics(s, n + 1);
             }
             spike_sink sink{sc.spikes.data() + count, 0};
-            pop.advance(n, b, end, sink);
+            if (st.precise[q]) {  // spikes at their times inside the step (precise_delivery.cpp)
+                sink.offsets = sc.offsets.data() + count;
+                advance_precise_population(e, q, s, n, sink);
+            } else {
+                pop.advance(n, b, end, sink);
+            }
             if (sink.count > 0)
                 for (std::size_t j : st.plastic_by_target[q])
                     if (e.projections[j].plasticity_enabled)

@@ -56,6 +56,7 @@ struct population_description {
     std::vector<std::pair<std::string, double>> parameters;
     std::vector<std::pair<std::string, sim::distribution>> initial;
     sim::update_mode update = sim::update_mode::clock;  // update = "clock" | "event" | "auto"
+    bool precise = false;  // precise = true (beside update, or in params): off-grid spike times
     sim::spatial_layout layout;                          // positions = { layout = ..., ... }
     // Heterogeneous parameters: named per-neuron random variables, and parameters given as a
     // distribution, an array (inline or from a file, already read) or an expression.

@@ -44,12 +44,14 @@ private:
     struct key {
         std::int64_t step;
         std::uint32_t population, rank, begin, count;
+        std::uint32_t offsets;  // precise spike times: where the segment's offsets begin
     };
     std::vector<key> keys_;
 };
 
 // Encodes a window's spikes as 32-bit words (segment count, then per segment: step low and high
-// word, population, spike count; then the neurons) and back; the exchange's wire format.
+// word, population, spike count; then the neurons; then, in a network with precise spike times,
+// every spike's offset as two words) and back; the exchange's wire format.
 void encode_window(const sim::window_spikes& spikes, std::vector<std::uint32_t>& out);
 
 // Whether this process was started by an MPI launcher (mpirun, mpiexec, Slurm's srun with PMI or

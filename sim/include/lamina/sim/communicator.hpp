@@ -23,9 +23,14 @@ struct window_spikes {
     };
     std::vector<std::uint32_t> neurons;
     std::vector<segment> segments;
+    // Networks with precise populations (`precise` set at build): each spike's offset before the
+    // end of its step (ms; 0 for populations on the grid), parallel to `neurons`; empty otherwise.
+    std::vector<double> offsets;
+    bool precise = false;
     void clear() {
         neurons.clear();
         segments.clear();
+        offsets.clear();
     }
 };
 

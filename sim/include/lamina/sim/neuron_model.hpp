@@ -51,7 +51,14 @@ struct port_info {
 struct spike_sink {
     std::uint32_t* data;
     std::size_t count;
+    // Populations with precise spike times (precise_model.hpp): each spike's offset before the end
+    // of its step (ms), parallel to data.
+    double* offsets = nullptr;
     void push(std::uint32_t index) noexcept { data[count++] = index; }
+    void push(std::uint32_t index, double offset) noexcept {
+        offsets[count] = offset;
+        data[count++] = index;
+    }
 };
 
 // Views handed to a kernel for one step and index range [begin, end) of a population.

@@ -7,6 +7,7 @@
 #include "lamina/sim/event_queue.hpp"
 #include "lamina/sim/expression.hpp"
 #include "lamina/sim/neuron_model.hpp"
+#include "lamina/sim/precise_model.hpp"
 #include "lamina/sim/spatial.hpp"
 #include "lamina/sim/state_block.hpp"
 #include "lamina/sim/zero_pages.hpp"
@@ -163,6 +164,19 @@ public:
     virtual void event_advance(std::int64_t, std::size_t, std::size_t, event_view&, spike_sink&) {}
     virtual void event_sync(std::int64_t, std::size_t, std::size_t, event_view&) {}
 
+    // Precise spike times (precise_model.hpp, docs/engine.md "Precise spike times") ------------
+    // Requested by the model file (`precise = true`) or the caller; checked at build.
+    bool precise = false;
+    // Why the model cannot run with precise spike times (empty: it can).
+    virtual std::string precise_support() const {
+        return "model '" + std::string(model_name()) + "' has no precise spike times (lif_psc_exp and lif_psc_delta have)";
+    }
+    // One step of neurons [begin, end): `inputs` are the step's inputs to them, sorted by (neuron,
+    // time); `release` the per-neuron end of refractoriness inside a step. Spikes go to `sink` with
+    // their offsets.
+    virtual void precise_advance(std::int64_t, std::size_t, std::size_t, const precise_input*, std::size_t, double*,
+                                 spike_sink&) {}
+
 protected:
     virtual double default_initial_value(std::size_t var) const = 0;
     // The model's default initial value of `var` for every neuron (from its own parameters when
@@ -241,6 +255,8 @@ public:
         const std::string object = "population '" + name_ + "'";
         constants_ = M::lower(params_, dt, object);
         event_table_ready_ = false;
+        if constexpr (precise_model<M>)
+            if (precise) precise_constants_ = precise_dynamics<M>::lower(params_, dt, object);
         neuron_constants_.clear();
         run_starts_.clear();
         if (per_neuron_.empty()) return;
@@ -301,7 +317,40 @@ public:
         else
             return population::event_support();
     }
+    std::string precise_support() const override {
+        if constexpr (precise_model<M>) {
+            if (heterogeneous()) return "its parameters vary per neuron (precise spike times need one set of constants)";
+            return {};
+        } else {
+            return population::precise_support();
+        }
+    }
+    void precise_advance(std::int64_t step, std::size_t begin, std::size_t end, const precise_input* inputs,
+                         std::size_t count, double* release, spike_sink& sink) override {
+        if constexpr (precise_model<M>) {
+            const auto& c = precise_constants_;
+            std::array<double*, n_state> s;
+            for (std::size_t v = 0; v < n_state; ++v) s[v] = state_[v].data();
+            std::array<double*, n_ports> in;
+            for (std::size_t p = 0; p < n_ports; ++p) in[p] = input(step, p);
+            std::size_t k = 0;
+            std::array<double, n_ports> at_end;
+            for (std::size_t i = begin; i < end; ++i) {
+                const precise_input* first = inputs + k;
+                while (k < count && inputs[k].neuron == i) ++k;
+                for (std::size_t p = 0; p < n_ports; ++p) {
+                    at_end[p] = in[p][i];
+                    in[p][i] = 0.0;
+                }
+                const double t = precise_dynamics<M>::step(c, s.data(), refractory_[i], release[i], i, first,
+                                                           inputs + k, at_end.data(), current_[i]);
+                if (t >= 0.0) sink.push(static_cast<std::uint32_t>(i), c.h - t);
+            }
+        }
+    }
     void reconcile(std::size_t begin, std::size_t end) override {
+        // Precise populations keep V_m itself; the clock kernel's auxiliary state is not theirs.
+        if (precise) return;
         if constexpr (requires { M::reconcile(constants_, std::declval<kernel_args<n_state, n_ports>&>()); }) {
             if (neuron_constants_.empty()) {
                 M::reconcile(constants_, args_for(0, begin, end));
@@ -353,6 +402,7 @@ private:
     typename M::constants constants_{};
     typename event_table_of<M>::type event_table_{};  // event mode: the model's propagators
     bool event_table_ready_ = false;
+    typename precise_constants_of<M>::type precise_constants_{};
     std::vector<typename M::constants> neuron_constants_;  // empty unless heterogeneous
     std::vector<std::size_t> run_starts_;                 // first neuron of each run, then size
 };

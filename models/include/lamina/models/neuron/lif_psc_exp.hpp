@@ -225,3 +225,7 @@ struct lif_psc_exp {
 };
 
 } // namespace lamina::models
+
+// Precise spike times (`precise = true`) are a specialisation in their own header; included here so
+// that every population of this model sees it.
+#include "lamina/models/neuron/lif_psc_exp_precise.hpp"
