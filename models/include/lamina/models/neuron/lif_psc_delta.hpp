@@ -60,6 +60,9 @@ struct lif_psc_delta {
 
     // advance() clears the input slots it reads (saves the engine a separate pass).
     static constexpr bool clears_input = true;
+    // The lazy update gives bitwise the clock kernel's V (above): the engine may run the clock
+    // kernel for an event-driven population while most of its neurons are touched every step.
+    static constexpr bool event_bitwise_clock = true;
 
     // Below this the decay factor is set to 0 (2^-64: V_rel decay < 1e-15 mV for |V_rel| < 1e4 mV).
     static constexpr double decay_floor = 0x1.0p-64;
