@@ -15,7 +15,9 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
             const auto& sh = P.shards[s];
             if (sh.target.empty()) continue;
             auto& tp = *e.populations[P.target];
-            if (tp.event_driven()) {  // marks the neurons it reaches (event_update.cpp)
+            // Into an event population's input lists (event_update.cpp); plastic projections queue
+            // their sources below in either mode, and the update hands them to the rule.
+            if (tp.event_driven() && !(P.rule && P.plasticity_enabled)) {
                 events += deliver_to_event_population(e, P, s, seg);
                 continue;
             }

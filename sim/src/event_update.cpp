@@ -84,11 +84,16 @@ double expected_update_fraction(const engine& e, std::size_t q, const std::vecto
 }
 
 // Above this fraction of neurons advanced per step, the clock kernel (a vectorised pass over all
-// neurons) is cheaper than the lazy update of the touched ones (bench/micro/bench_event_update.cpp
-// measures the crossover; docs/performance.md).
-constexpr double clock_above_fraction = 0.06;
-constexpr double event_below_fraction = 0.04;
-constexpr std::int64_t decision_steps = 1000;
+// neurons) is cheaper than the lazy update of the touched ones. Measured with
+// bench/micro/bench_event_update.cpp (docs/performance.md): on the 100,000-neuron network the
+// lazy update cost 0.69 of the clock mode (Poisson drawn in blocks, as auto draws it) at an
+// expected fraction of 0.105 and 1.34 at 0.41, equal near 0.25; between the two thresholds
+// either mode is within about 10 % of the other, so the band only keeps the choice from flapping.
+constexpr double clock_above_fraction = 0.28;
+constexpr double event_below_fraction = 0.22;
+// Steps between decisions (20 ms at dt = 0.1 ms): a dense population leaves event mode early,
+// and a switch (O(neurons)) is rare enough to cost nothing measurable.
+constexpr std::int64_t decision_steps = 200;
 
 void switch_to_event(engine& e, std::size_t q, std::int64_t first_step) {
     auto& pop = *e.populations[q];
@@ -159,10 +164,14 @@ void setup_event_populations(engine& e) {
         ep->calendars.assign(e.shards, step_calendar{});
         ep->updates.assign(e.shards, 0);
         st.events[q] = std::move(ep);
-        // `auto` starts event-driven when its Poisson input alone leaves most neurons idle.
+        // `auto` starts event-driven when its Poisson input alone leaves most neurons idle; `event`
+        // with the dense path unless its Poisson input alone touches most neurons every step.
         const std::vector<std::uint64_t> no_spikes(npop, 0);
-        pop.set_event_driven(pop.requested_update == update_mode::event ||
-                             expected_update_fraction(e, q, no_spikes, 1) < event_below_fraction);
+        const double f = expected_update_fraction(e, q, no_spikes, 1);
+        if (pop.requested_update == update_mode::event)
+            pop.set_event_driven(!(pop.event_dense_path && pop.event_matches_clock()) || f < clock_above_fraction);
+        else
+            pop.set_event_driven(f < event_below_fraction);
     }
     st.automatic = std::make_unique<auto_choice>();
 }
@@ -200,10 +209,9 @@ void begin_run(engine& e, std::int64_t first_step) {
         }
         st.parallel_shards(e.shards, [&](std::size_t s) { pop.reconcile(st.bounds[q][s], st.bounds[q][s + 1]); });
     }
-    if (st.automatic) {
-        st.automatic->since = first_step;
-        st.automatic->spikes_at_decision.clear();
-    }
+    // The activity measure runs on across runs (no spikes happen between them) unless the step
+    // went back (a checkpoint of an earlier time was loaded).
+    if (st.automatic && first_step < st.automatic->since) st.automatic->spikes_at_decision.clear();
 }
 
 void end_run(engine& e, std::int64_t last_step) {
@@ -380,7 +388,9 @@ void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::ui
     auto& st = e.state;
     if (!st.automatic) return;
     auto& A = *st.automatic;
-    if (A.spikes_at_decision.size() != spike_counts.size()) {
+    bool fresh = A.spikes_at_decision.size() != spike_counts.size();
+    for (std::size_t q = 0; !fresh && q < spike_counts.size(); ++q) fresh = spike_counts[q] < A.spikes_at_decision[q];
+    if (fresh) {
         A.spikes_at_decision = spike_counts;
         A.since = step;
         return;
@@ -393,7 +403,7 @@ void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::ui
         // `event` populations whose lazy update is bitwise the clock kernel's take the clock kernel
         // while most neurons are touched every step (the dense path; W3 is such a case).
         const bool chooses = pop.requested_update == update_mode::automatic ||
-                             (pop.requested_update == update_mode::event && pop.event_matches_clock());
+                             (pop.requested_update == update_mode::event && pop.event_dense_path && pop.event_matches_clock());
         if (!chooses || !st.events[q] || pop.uses_external_current) continue;
         const double f = expected_update_fraction(e, q, spikes, step - A.since);
         if (pop.event_driven() && f > clock_above_fraction)

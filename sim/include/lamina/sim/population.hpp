@@ -153,6 +153,10 @@ public:
     // Event-driven update ------------------------------------------------------------------------
     // Requested by the model file or the caller; resolved at build (event_driven()).
     update_mode requested_update = update_mode::clock;
+    // With `event`, whether the engine may take the clock kernel while most neurons are touched
+    // every step (only for models whose lazy update is bitwise the clock kernel's); false keeps
+    // every step lazy (benchmarks and tests of the lazy update itself).
+    bool event_dense_path = true;
     // Positions on a 2D sheet, for distance-dependent connectivity (spatial.hpp); none by default.
     spatial_layout layout;
     bool event_driven() const noexcept { return event_driven_; }
