@@ -105,6 +105,19 @@ void switch_to_event(engine& e, std::size_t q, std::int64_t first_step) {
         ep.calendars[s].clear();
         ep.touched[s].clear();
         lists_from_rings(pop, ep, s, b, end);
+        // The run's constant external currents, summed as the clock path's devices sum them;
+        // the neurons whose current is not 0 are advanced every step.
+        ep.driven[s].clear();
+        if (pop.uses_external_current) {
+            double* cur = pop.external_current();
+            std::fill(cur + b, cur + end, 0.0);
+            for (std::size_t c : e.state.devices.neuron_currents_by_pop[q]) {
+                const double* amp = e.state.devices.neuron_currents[c].amplitude.data();
+                for (std::size_t i = b; i < end; ++i) cur[i] += amp[i];
+            }
+            for (std::size_t i = b; i < end; ++i)
+                if (cur[i] != 0.0) ep.driven[s].push_back(static_cast<std::uint32_t>(i));
+        }
         auto v = view_of(ep, s);
         pop.event_prepare(first_step, b, end, v);
     });
@@ -131,10 +144,20 @@ void switch_to_clock(engine& e, std::size_t q, std::int64_t last_step) {
 std::string event_refusal(const engine& e, std::size_t q) {
     const auto& pop = *e.populations[q];
     if (auto why = pop.event_support(); !why.empty()) return why;
-    if (pop.uses_external_current)
-        return "a current input (current_input or neuron_currents) changes its drive every step; event mode "
-               "takes the constant drive from I_e";
     const auto& dev = e.state.devices;
+    if (pop.uses_external_current) {
+        if (!pop.event_takes_current())
+            return "its model takes no external current in event mode (current_input, neuron_currents and noise "
+                   "need clock mode; lif_psc_delta takes neuron_currents)";
+        for (const auto& d : dev.current_specs)
+            if (d.target == pop.name())
+                return "the current input '" + d.name + "' changes its drive over time; event mode takes currents "
+                       "that are constant during a run (neuron_currents)";
+        for (const auto& d : dev.noise_specs)
+            if (d.target == pop.name())
+                return "the noise current '" + d.name + "' changes its drive every step; event mode takes currents "
+                       "that are constant during a run (neuron_currents)";
+    }
     for (const auto& d : dev.poisson_specs)
         if (d.target == pop.name() && !d.constant_shared_rate())
             return "the Poisson input '" + d.name + "' has a time-varying or per-neuron rate; event mode takes only "
@@ -161,6 +184,7 @@ void setup_event_populations(engine& e) {
         ep->inputs.assign(e.shards, std::vector<std::vector<event_input>>(pop.ring_slots()));
         ep->touched.assign(e.shards, {});
         ep->staged.assign(e.shards, {});
+        ep->driven.assign(e.shards, {});
         ep->calendars.assign(e.shards, step_calendar{});
         ep->updates.assign(e.shards, 0);
         st.events[q] = std::move(ep);
@@ -197,7 +221,7 @@ void begin_run(engine& e, std::int64_t first_step) {
     for (std::size_t q = 0; q < e.populations.size(); ++q) {
         auto& pop = *e.populations[q];
         if (st.events.size() > q && st.events[q] && pop.event_driven()) {
-            if (pop.uses_external_current || !event_refusal(e, q).empty()) {
+            if (!event_refusal(e, q).empty()) {
                 if (pop.requested_update == update_mode::event)
                     throw error(population_label(pop) + " runs event-driven (update = \"event\"), but " +
                                 event_refusal(e, q));
@@ -366,6 +390,10 @@ void advance_event_population(engine& e, std::size_t q, std::size_t s, std::int6
         const std::int64_t every = P.rule->dynamics_interval();
         if (P.plasticity_enabled && every > 0 && (n + 1) % every == 0) P.rule->advance_dynamics(s, n + 1);
     }
+    if (!ep.driven[s].empty()) {
+        v.driven = true;
+        pop.event_drive(n, ep.driven[s], v);
+    }
     const std::size_t first_spike = sink.count;
     pop.event_advance(n, b, end, v, sink);
     now.clear();
@@ -404,7 +432,7 @@ void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::ui
         // while most neurons are touched every step (the dense path; W3 is such a case).
         const bool chooses = pop.requested_update == update_mode::automatic ||
                              (pop.requested_update == update_mode::event && pop.event_dense_path && pop.event_matches_clock());
-        if (!chooses || !st.events[q] || pop.uses_external_current) continue;
+        if (!chooses || !st.events[q]) continue;
         const double f = expected_update_fraction(e, q, spikes, step - A.since);
         if (pop.event_driven() && f > clock_above_fraction)
             switch_to_clock(e, q, step - 1);

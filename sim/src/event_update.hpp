@@ -34,6 +34,7 @@ struct event_population {
     std::vector<std::vector<std::vector<event_input>>> inputs;  // [shard][ring slot]
     std::vector<std::vector<std::uint32_t>> touched;            // per shard: this step's touched neurons
     std::vector<std::vector<std::uint32_t>> staged;             // per shard: targets of plastic arrivals
+    std::vector<std::vector<std::uint32_t>> driven;             // per shard: neurons with external current
     std::vector<step_calendar> calendars;                       // per shard
     std::vector<std::uint64_t> updates;                         // per shard, since the last decision
 

@@ -114,15 +114,42 @@ void population_of<M>::event_unstage(std::size_t port, std::span<const std::uint
 }
 
 template <neuron_model M>
+void population_of<M>::event_drive(std::int64_t n, std::span<const std::uint32_t> neurons, event_view& v) {
+    if constexpr (event_model<M>) {
+        for (std::uint32_t i : neurons) {
+            auto& r = records_[i];
+            if (r.stamp != n) {
+                r.stamp = n;
+                for (std::size_t p = 0; p < n_ports; ++p) r.sum[p] = 0.0;
+                v.touched->push_back(i);
+            }
+        }
+    }
+}
+
+template <neuron_model M>
 void population_of<M>::event_advance(std::int64_t n, std::size_t, std::size_t, event_view& v, spike_sink& sink) {
     if constexpr (event_model<M>) {
         const auto& T = event_table_;
         const std::size_t first_spike = sink.count;
         std::uint64_t updates = 0;
         auto* rec = records_.data();
+        const double* current = v.driven ? current_.data() : nullptr;
         auto step = [&](std::uint32_t i, const double* w) {
             auto& r = rec[i];
             auto s = detail::record_state(r);
+            if constexpr (requires { M::event_takes_current; }) {
+                // A neuron with external current: the clock kernel's per-step form, every step.
+                if (current && current[i] != 0.0) {
+                    if (M::event_update_driven(constants_, s.data(), 0, r.anchor, n, w, current[i]) ==
+                        event_outcome::fired) {
+                        M::event_fire(constants_, T, s.data(), 0, r.anchor, n);
+                        sink.push(i);
+                    }
+                    r.due = -1;
+                    return;
+                }
+            }
             const event_outcome o = M::event_update(constants_, T, s.data(), 0, r.anchor, n, w);
             if (o == event_outcome::unchanged) return;  // the prediction stands
             if (o == event_outcome::fired) {

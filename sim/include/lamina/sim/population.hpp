@@ -42,6 +42,7 @@ struct event_view {
     std::span<const event_input> inputs;   // this step's inputs, in arrival order
     std::vector<std::uint32_t>* touched;   // scratch: neurons with input this step, first arrival first
     step_calendar* calendar;               // the shard's predicted spikes
+    bool driven = false;                   // some neurons have external current (event_drive)
     std::uint64_t updates = 0;             // neurons advanced (touched or due), for the activity measure
 };
 
@@ -182,6 +183,11 @@ public:
     // back after the rule has added its arrivals and zeroes the slot there.
     virtual void event_stage(std::int64_t, std::size_t, std::span<const std::uint32_t>, double*, event_view&) {}
     virtual void event_unstage(std::size_t, std::span<const std::uint32_t>, double*) {}
+    // External current in event mode: whether the model takes a constant per-neuron current
+    // (external_current(), fixed for the run); event_drive touches the neurons whose current is
+    // not 0, which are then advanced every step (the others cost nothing).
+    virtual bool event_takes_current() const noexcept { return false; }
+    virtual void event_drive(std::int64_t, std::span<const std::uint32_t>, event_view&) {}
     // True if the event-driven update gives bitwise the clock kernel's results, so the engine may
     // run the clock kernel instead when most neurons are touched (the dense path).
     virtual bool event_matches_clock() const noexcept { return false; }
@@ -347,6 +353,13 @@ public:
     void event_stage(std::int64_t n, std::size_t port, std::span<const std::uint32_t> neurons, double* slot,
                      event_view& v) override;
     void event_unstage(std::size_t port, std::span<const std::uint32_t> neurons, double* slot) override;
+    bool event_takes_current() const noexcept override {
+        if constexpr (requires { M::event_takes_current; })
+            return M::event_takes_current;
+        else
+            return false;
+    }
+    void event_drive(std::int64_t n, std::span<const std::uint32_t> neurons, event_view& v) override;
     bool event_matches_clock() const noexcept override {
         if constexpr (requires { M::event_bitwise_clock; })
             return M::event_bitwise_clock;
