@@ -86,11 +86,11 @@ double expected_update_fraction(const engine& e, std::size_t q, const std::vecto
 // Above this fraction of neurons advanced per step, the clock kernel (a vectorised pass over all
 // neurons) is cheaper than the lazy update of the touched ones. Measured with
 // bench/micro/bench_event_update.cpp (docs/performance.md): on the 100,000-neuron network the
-// lazy update cost 0.69 of the clock mode (Poisson drawn in blocks, as auto draws it) at an
-// expected fraction of 0.105 and 1.34 at 0.41, equal near 0.25; between the two thresholds
-// either mode is within about 10 % of the other, so the band only keeps the choice from flapping.
-constexpr double clock_above_fraction = 0.28;
-constexpr double event_below_fraction = 0.22;
+// lazy update cost 0.60-0.69 of the clock mode (Poisson drawn in blocks, as auto draws it) at an
+// expected fraction of 0.105 and 1.34-1.75 at 0.41 (two runs), equal near 0.21-0.25; the band
+// between the thresholds keeps the choice from flapping and costs at most about 15 % there.
+constexpr double clock_above_fraction = 0.22;
+constexpr double event_below_fraction = 0.19;
 // Steps between decisions (20 ms at dt = 0.1 ms): a dense population leaves event mode early,
 // and a switch (O(neurons)) is rare enough to cost nothing measurable.
 constexpr std::int64_t decision_steps = 200;
