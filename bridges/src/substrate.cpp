@@ -312,20 +312,9 @@ void substrate::load(const std::string& path) {
             learning = line.substr(11) == "0" ? 0 : 1;
     }
     if (!have_counters || !have_next) throw sim::checkpoint_error(path + ": damaged substrate state");
-    if (net_->current_step() == 0) {
-        net_->load_checkpoint(path);
-    } else {
-        // The engine loads checkpoints into networks that have not run: build a fresh one (the same
-        // configuration builds the same network) and keep the current one until the load succeeded.
-        auto old = std::move(net_);
-        try {
-            build();
-            net_->load_checkpoint(path);
-        } catch (...) {
-            net_ = std::move(old);
-            throw;
-        }
-    }
+    // The engine loads into a network that has run by remaking its runtime state on the same
+    // connectivity; a checkpoint that fails its checks leaves the network as it was.
+    net_->load_checkpoint(path);
     labels_ = std::move(labels);
     observations_ = obs;
     rewards_ = rew;

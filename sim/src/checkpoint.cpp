@@ -6,6 +6,7 @@
 #include "lamina/sim/checkpoint.hpp"
 #include "lamina/sim/hdf5_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -29,10 +30,24 @@ const char* const network::half_loaded_message =
 
 namespace {
 
+// Large arrays that are mostly zeros are written compressed: the weights, eligibility traces and
+// catch-up references of synapses learned from zero (an agent substrate's lateral synapses) are
+// zero until their neurons meet, and writing them raw would make the file the disk's bottleneck.
+// Anything else is written raw: deflate costs more than it saves on dense data.
+template <class T>
+void write_array(hdf5::group& g, const std::string& name, const std::vector<T>& v) {
+    constexpr std::size_t large = std::size_t(1) << 16;
+    if (v.size() >= large &&
+        std::size_t(std::count(v.begin(), v.end(), T{})) * 2 >= v.size())
+        g.write_compressed(name, std::span<const T>(v));
+    else
+        g.write(name, v);
+}
+
 void write_block(hdf5::group g, const state_block& b) {
-    for (const auto& [name, v] : b.f64) g.write(name, v);
-    for (const auto& [name, v] : b.f32) g.write(name, v);
-    for (const auto& [name, v] : b.i64) g.write(name, v);
+    for (const auto& [name, v] : b.f64) write_array(g, name, v);
+    for (const auto& [name, v] : b.f32) write_array(g, name, v);
+    for (const auto& [name, v] : b.i64) write_array(g, name, v);
 }
 
 state_block read_block(const hdf5::group& g) {
@@ -467,8 +482,6 @@ void network::load_checkpoint(const std::string& path) {
         if (h.seed != config_.seed)
             throw checkpoint_error(fmt::format("{}: written with seed {}, this network has seed {} (its synapses differ)",
                                                path, h.seed, config_.seed));
-        if (step_ != 0 || load_failed_)
-            throw checkpoint_error(path + ": a checkpoint loads into a network that has not run yet (make a new one)");
         try {
             const auto f = hdf5::file::open(path);
             const auto theirs = f.open_dataset("fingerprint").read_strings();
@@ -492,6 +505,13 @@ void network::load_checkpoint(const std::string& path) {
             recs = read_block(f.open_group("recorders"));
             ex = read_block(f.open_group("exchange"));
             check_loaded_state(path, pop_blocks, proj_blocks, recs, ex);
+            // A network that ran is remade as built before loading; weights set by set_weights()
+            // are not part of that, so they must be in the file.
+            for (std::size_t k = 0; k < projections_.size(); ++k)
+                if (projections_[k].weights_written && !proj_blocks[k].f32.count("weights"))
+                    throw checkpoint_error(path + ": projection '" + projections_[k].spec.name +
+                                           "' has weights set after this checkpoint was written, which it cannot "
+                                           "restore; load it into a new network");
         } catch (const checkpoint_error&) {
             throw;
         } catch (const error& e) {
@@ -509,6 +529,12 @@ void network::load_checkpoint(const std::string& path) {
                                                    : failure);
     }
     auto& I = *state_;
+    // A network that has run (or failed to load) is first made as at step 0 on its connectivity.
+    if (step_ != 0 || load_failed_) {
+        load_failed_ = true;
+        make_runtime_state();
+        load_failed_ = false;
+    }
     detail::engine eng{config_, populations_, projections_, I, shards_};
     // Canonical positions of this process's synapses in the whole network (collective).
     std::vector<synapse_order> orders(projections_.size());

@@ -562,12 +562,22 @@ std::vector<std::string> group::members() const {
     return names;
 }
 
-dataset group::write_raw(const std::string& name, type t, const void* data, std::size_t n) {
+dataset group::write_raw(const std::string& name, type t, const void* data, std::size_t n, int deflate_level) {
     silence_hdf5();
     if (!valid()) fail("write dataset '" + name + "': group is not open");
+    if (deflate_level < 0 || deflate_level > 9) throw_error(file_, child_path(name), "deflate level must be 0-9");
     handle space = simple_space(n);
     if (!space.valid()) throw_error(file_, child_path(name), "cannot create dataspace");
-    handle d(H5Dcreate2(id(), name.c_str(), file_type(t), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    if (!dcpl.valid()) throw_error(file_, child_path(name), "cannot create dataset properties");
+    if (deflate_level > 0 && n > 0) {
+        // 2^18 elements (1-2 MB) per chunk: large enough for deflate, small enough to stay in cache.
+        const hsize_t chunk = static_cast<hsize_t>(std::min<std::size_t>(n, std::size_t(1) << 18));
+        if (H5Pset_chunk(dcpl.get(), 1, &chunk) < 0 || H5Pset_shuffle(dcpl.get()) < 0 ||
+            H5Pset_deflate(dcpl.get(), unsigned(deflate_level)) < 0)
+            throw_error(file_, child_path(name), "cannot set up compression");
+    }
+    handle d(H5Dcreate2(id(), name.c_str(), file_type(t), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
     if (!d.valid()) throw_error(file_, child_path(name), "cannot create dataset");
     if (n > 0 && H5Dwrite(d.get(), memory_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
         throw_error(file_, child_path(name), "cannot write dataset");

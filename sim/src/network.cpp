@@ -154,6 +154,7 @@ std::size_t network::projection_index(const std::string& name) const {
 
 std::vector<float> network::weights(std::size_t k) const {
     const auto& P = projections_.at(k);
+    if (built_ && P.rule && P.rule->deferred_post()) flush_plasticity();
     using K = connection_rule::kind;
     if (P.spec.rule.type == K::fixed_outdegree || P.spec.rule.type == K::explicit_list) return synapses(k).weight;
     // Rules drawn per target keep each shard's rows in ascending target order, and shards hold
@@ -191,9 +192,15 @@ spike_statistics network::population_statistics(std::size_t q) const {
 network::synapse_table network::synapses(std::size_t k) const {
     if (!built_) throw error("synapses(): the network is not built yet");
     const auto& P = projections_.at(k);
+    if (P.rule && P.rule->deferred_post()) flush_plasticity();
     synapse_table t;
     const std::size_t ns = populations_[P.source]->size();
     const std::uint32_t mask = P.target_bits == 32 ? 0xFFFFFFFFu : (1u << P.target_bits) - 1u;
+    const std::size_t count = P.synapse_count();
+    t.source.reserve(count);
+    t.target.reserve(count);
+    t.weight.reserve(count);
+    t.delay_ms.reserve(count);
     for (std::size_t i = 0; i < ns; ++i)
         for (const auto& sh : P.shards)
             for (std::uint64_t x = sh.row_begin[i]; x < sh.row_begin[i + 1]; ++x) {
@@ -204,13 +211,21 @@ network::synapse_table network::synapses(std::size_t k) const {
                     P.target_bits == 32 ? P.delay_min : P.delay_min + std::int64_t(sh.target[x] >> P.target_bits);
                 t.delay_ms.push_back(double(d) * config_.dt_ms);
             }
-    // Canonical order: by source, then target, keeping the drawn order of multapses.
+    // Canonical order: by source, then target, keeping the drawn order of multapses. Rules drawn
+    // per target are in it already (rows list their targets ascending, in drawn order for
+    // multapses, and shards hold ascending target ranges; see weights()).
+    using K = connection_rule::kind;
+    if (P.spec.rule.type != K::fixed_outdegree && P.spec.rule.type != K::explicit_list) return t;
     std::vector<std::size_t> order(t.source.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return t.source[a] != t.source[b] ? t.source[a] < t.source[b] : t.target[a] < t.target[b];
     });
     synapse_table out;
+    out.source.reserve(order.size());
+    out.target.reserve(order.size());
+    out.weight.reserve(order.size());
+    out.delay_ms.reserve(order.size());
     for (auto o : order) {
         out.source.push_back(t.source[o]);
         out.target.push_back(t.target[o]);

@@ -172,9 +172,6 @@ void network::build() {
     I.window = std::clamp<std::int64_t>(projections_.empty() ? detail::max_window_steps : dmin_all, 1, detail::max_window_steps);
     I.ring_slots = static_cast<std::size_t>(std::max(dmax_all, dmax_devices) + I.window + 1);
 
-    for (std::size_t q = 0; q < npop; ++q)
-        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q), I.rank_bounds[q][rank],
-                                  I.rank_bounds[q][rank + 1]);
 
     // As many threads as shards, but never more than cores (see thread_team.hpp).
     I.team = std::make_unique<thread_team>(threads_);
@@ -335,50 +332,9 @@ void network::build() {
         });
     }
 
-    // Plasticity: each plastic projection gets its own rule instance, made from the prototype in
-    // its specification and bound to its rows, and per-shard queues of arrivals by step (plastic
-    // spikes are held until they reach the synapse).
-    I.pending.assign(projections_.size(), {});
-    I.plastic_by_target.assign(npop, {});
-    for (std::size_t k = 0; k < projections_.size(); ++k) {
-        auto& P = projections_[k];
-        if (!P.spec.plasticity) continue;
-        P.rule = P.spec.plasticity->clone();
-        P.rule->lower(dt, projection_label(P.spec, k));
-        P.rule->bind(P, populations_[P.source]->size(), populations_[P.target]->size(), I.bounds[P.target]);
-        I.pending[k].assign(S, std::vector<std::vector<std::uint32_t>>(I.ring_slots));
-        I.plastic_by_target[P.target].push_back(k);
-    }
+    make_runtime_state();
     for (const auto& [k, amount] : pending_modulation_) projections_[k].rule->modulate(0, amount);
     pending_modulation_.clear();
-
-    I.devices.build(populations_, I.bounds, dt);
-    I.recorders.build(*this, populations_, I.bounds, dt);
-
-    {
-        detail::engine eng{config_, populations_, projections_, I, shards_};
-        detail::setup_event_populations(eng);
-    }
-
-    I.outgoing.assign(npop, {});
-    for (std::size_t k = 0; k < projections_.size(); ++k) I.outgoing[projections_[k].source].push_back(k);
-
-    I.scratch.assign(S, {});
-    for (std::size_t s = 0; s < S; ++s) {
-        std::size_t owned = 0;
-        for (std::size_t q = 0; q < npop; ++q) owned += I.bounds[q][s + 1] - I.bounds[q][s];
-        I.scratch[s].spikes.resize(owned * static_cast<std::size_t>(I.window));
-        I.scratch[s].counts.resize(static_cast<std::size_t>(I.window) * npop);
-    }
-    spike_counts_.assign(npop, 0);
-    I.isi.assign(npop, {});
-    for (std::size_t q = 0; q < npop; ++q) {
-        const std::size_t n = populations_[q]->size();
-        I.isi[q].last.assign(n, -1);
-        I.isi[q].count.assign(n, 0);
-        I.isi[q].sum.assign(n, 0.0);
-        I.isi[q].sum_sq.assign(n, 0.0);
-    }
 
     stats_ = {};
     for (auto& p : populations_) {
@@ -410,5 +366,71 @@ void network::build() {
     stats_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
 }
 
+// Everything a run changes, made as at step 0 from the specifications, on the connectivity that
+// build() drew: neuron state and input rings, plastic rule instances and their queues, devices,
+// recorders, event-driven bookkeeping, spike buffers and statistics. build() calls it once;
+// load_checkpoint() calls it again to load into a network that has run, which is then exactly a
+// freshly built network (as Brian2's Network.restore() restores a network in place), without
+// drawing the synapses again.
+void network::make_runtime_state() {
+    auto& I = *state_;
+    const double dt = config_.dt_ms;
+    const std::size_t S = shards_;
+    const std::size_t npop = populations_.size();
+    const std::size_t rank = static_cast<std::size_t>(I.comm->rank());
+    for (std::size_t q = 0; q < npop; ++q)
+        populations_[q]->allocate(I.ring_slots, config_.seed, static_cast<std::uint32_t>(q), I.rank_bounds[q][rank],
+                                  I.rank_bounds[q][rank + 1]);
+
+    // Plasticity: each plastic projection gets its own rule instance, made from the prototype in
+    // its specification and bound to its rows, and per-shard queues of arrivals by step (plastic
+    // spikes are held until they reach the synapse).
+    I.pending.assign(projections_.size(), {});
+    I.plastic_by_target.assign(npop, {});
+    for (std::size_t k = 0; k < projections_.size(); ++k) {
+        auto& P = projections_[k];
+        if (!P.spec.plasticity) continue;
+        P.rule = P.spec.plasticity->clone();
+        P.rule->lower(dt, projection_label(P.spec, k));
+        P.rule->bind(P, populations_[P.source]->size(), populations_[P.target]->size(), I.bounds[P.target]);
+        I.pending[k].assign(S, std::vector<std::vector<std::uint32_t>>(I.ring_slots));
+        I.plastic_by_target[P.target].push_back(k);
+    }
+
+    I.devices.build(populations_, I.bounds, dt);
+    I.recorders.build(*this, populations_, I.bounds, dt);
+
+    {
+        detail::engine eng{config_, populations_, projections_, I, shards_};
+        detail::setup_event_populations(eng);
+    }
+
+    I.outgoing.assign(npop, {});
+    for (std::size_t k = 0; k < projections_.size(); ++k) I.outgoing[projections_[k].source].push_back(k);
+
+    I.scratch.assign(S, {});
+    for (std::size_t s = 0; s < S; ++s) {
+        std::size_t owned = 0;
+        for (std::size_t q = 0; q < npop; ++q) owned += I.bounds[q][s + 1] - I.bounds[q][s];
+        I.scratch[s].spikes.resize(owned * static_cast<std::size_t>(I.window));
+        I.scratch[s].counts.resize(static_cast<std::size_t>(I.window) * npop);
+    }
+    spike_counts_.assign(npop, 0);
+    I.isi.assign(npop, {});
+    for (std::size_t q = 0; q < npop; ++q) {
+        const std::size_t n = populations_[q]->size();
+        I.isi[q].last.assign(n, -1);
+        I.isi[q].count.assign(n, 0);
+        I.isi[q].sum.assign(n, 0.0);
+        I.isi[q].sum_sq.assign(n, 0.0);
+    }
+
+    I.spikes.clear();
+    I.next_flush = 0;
+    step_ = 0;
+    synaptic_events_ = 0;
+    stopped_early_ = false;
+    for (auto& p : populations_) p->steps_event_driven = p->steps_clock_driven = 0;
+}
 
 } // namespace lamina::sim

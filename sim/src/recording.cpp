@@ -15,6 +15,14 @@ void recorder_set::build(const network& net, const std::vector<std::unique_ptr<p
                          const std::vector<std::vector<std::size_t>>& bounds, double dt) {
     const std::size_t npop = pops.size();
     const std::size_t S = bounds.empty() ? 1 : bounds[0].size() - 1;
+    // Made afresh (a checkpoint loaded into a network that ran remakes the runtime).
+    spikes.clear();
+    states.clear();
+    rates.clear();
+    weights.clear();
+    signals.clear();
+    recording_bytes = 0;
+    truncated = false;
     states_by_pop.assign(npop, {});
     signals_by_pop.assign(npop, {});
     for (const auto& r : spike_specs) {

@@ -11,7 +11,7 @@
 
 namespace lamina::sim {
 
-void network::flush_plasticity() {
+void network::flush_plasticity() const {
     auto& I = *state_;
     bool any = false;
     for (const auto& P : projections_) any = any || (P.rule && P.rule->deferred_post());
@@ -86,7 +86,10 @@ void network::run_steps(std::int64_t steps) {
         last = now;
     }
     detail::end_run(e, step_ - 1);
-    flush_plasticity();
+    // Deferred plastic rules are not flushed here: weights() and synapses(), weight recorders,
+    // checkpoints and set_weights() flush before they read, and the periodic flush (every model
+    // second) bounds the kept histories. A flush scans every synapse of the projection, which
+    // short runs (an agent's 100 ms observations) would otherwise pay each time.
 }
 
 } // namespace lamina::sim

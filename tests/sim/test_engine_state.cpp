@@ -144,6 +144,68 @@ TEST_CASE("a checkpoint continues every plasticity rule bitwise, with spikes in 
     }
 }
 
+TEST_CASE("a checkpoint loads into a network that has run as into a new one, for every model and rule",
+          "[engine][checkpoint]") {
+    // The network runs on past the checkpoint (spikes in flight, weights learned, recorders
+    // filled) and then loads it: what follows must be bitwise the uninterrupted run, recorders
+    // included, as if it had been loaded into a freshly built network.
+    auto check = [](fixture_options o, const std::string& name) {
+        const bool reward = o.rule == "reward_stdp";
+        auto whole = make_fixture(o);
+        run_pieces(*whole, {101.3, 98.7}, reward);
+        const auto reference = collect(*whole, 101.3);
+        REQUIRE(reference.spike_times.size() > 100);
+
+        auto net = make_fixture(o);
+        run_pieces(*net, {101.3}, reward);
+        const auto path = scratch_file(name + "_in_place.h5");
+        net->save_checkpoint(path);
+        run_pieces(*net, {150.0, 20.0}, reward);  // a different future, then back
+        net->load_checkpoint(path);
+        CHECK(net->current_time_ms() == Approx(101.3));
+        run_pieces(*net, {98.7}, reward);
+        require_identical(reference, collect(*net, 101.3));
+        CHECK(net->synaptic_events() == whole->synaptic_events());
+    };
+    for (const auto& model : all_models) {
+        DYNAMIC_SECTION(model) {
+            fixture_options o;
+            o.model = model;
+            o.rule = "stdp_pair";
+            o.threads = 2;
+            check(o, model);
+        }
+    }
+    for (const auto& [rule, short_term] : all_rules) {
+        DYNAMIC_SECTION(rule << (short_term.empty() ? "" : " + " + short_term)) {
+            fixture_options o;
+            o.model = "lif_psc_exp";
+            o.rule = rule;
+            o.short_term = short_term;
+            check(o, rule + short_term);
+        }
+    }
+}
+
+TEST_CASE("a checkpoint refuses to load over weights set after it was written", "[engine][checkpoint]") {
+    fixture_options o;
+    o.rule = "";
+    auto net = make_fixture(o);
+    net->run(20.0);
+    const auto path = scratch_file("before_weights.h5");
+    net->save_checkpoint(path);
+    std::size_t k = 0;
+    while (k < net->projections().size() && net->projections()[k].rule) ++k;
+    REQUIRE(k < net->projections().size());
+    auto w = net->weights(k);
+    for (auto& x : w) x *= 0.5f;
+    net->set_weights(k, w);
+    net->run(10.0);
+    CHECK_THROWS_WITH(net->load_checkpoint(path), Catch::Contains("weights set after this checkpoint"));
+    CHECK(net->current_time_ms() == Approx(30.0));  // refused before anything changed
+    net->run(5.0);
+}
+
 TEST_CASE("saving a checkpoint does not change the run that wrote it", "[engine][checkpoint]") {
     fixture_options o;
     o.rule = "stdp_triplet";

@@ -219,6 +219,13 @@ public:
     dataset write(const std::string& name, const std::vector<T>& data) {
         return write(name, std::span<const T>(data));
     }
+    // The same data in a chunked layout whose chunks are compressed (shuffle filter, then deflate at
+    // `deflate_level` 1-9); readers see no difference. For large arrays that are mostly zeros.
+    template <class T>
+        requires std::is_arithmetic_v<T>
+    dataset write_compressed(const std::string& name, std::span<const T> data, int deflate_level = 1) {
+        return write_raw(name, type_of<T>(), data.data(), data.size(), deflate_level);
+    }
     dataset write(const std::string& name, std::span<const std::string> data);
     dataset write(const std::string& name, const std::vector<std::string>& data) {
         return write(name, std::span<const std::string>(data));
@@ -241,7 +248,7 @@ public:
 protected:
     friend class file;
     group(handle h, std::string file, std::string path) : object(std::move(h), std::move(file), std::move(path)) {}
-    dataset write_raw(const std::string& name, type t, const void* data, std::size_t n);
+    dataset write_raw(const std::string& name, type t, const void* data, std::size_t n, int deflate_level = 0);
 };
 
 class file : public group {

@@ -281,14 +281,18 @@ private:
     // Set while load_checkpoint changes the network, cleared when it succeeds: a network a failed
     // load left half-changed refuses to run or save instead of computing garbage.
     bool load_failed_ = false;
+    // Runtime state as at step 0 on the built connectivity (network_build.cpp).
+    void make_runtime_state();
     static const char* const half_loaded_message;
     void check_loaded_state(const std::string& path, const std::vector<state_block>& populations,
                             const std::vector<state_block>& projections, const state_block& recorders,
                             const state_block& exchange) const;
     // modulate() before build: applied to the rule instances when they are made.
     std::vector<std::pair<std::size_t, double>> pending_modulation_;
-    // Brings deferred plastic weights up to date (every shard), at the current step.
-    void flush_plasticity();
+    // Brings deferred plastic weights up to date (every shard), at the current step. Const because
+    // it changes no result: a deferred rule gives the same weights whenever it is flushed, so
+    // readers of weights flush first instead of every run flushing at its end.
+    void flush_plasticity() const;
     // A device added after build: checked like every object (rollback() undoes the addition and
     // the first refusal is thrown), then its runtime is made.
     void admit_device(const std::function<void()>& rollback, const std::function<void()>& make);
