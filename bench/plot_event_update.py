@@ -16,7 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-MODES = {0: "clock (Poisson per step)", 1: "clock (Poisson in blocks)", 2: "event", 3: "auto"}
+MODES = {0: "clock (Poisson per step)", 1: "clock (Poisson in blocks)", 2: "event", 3: "auto",
+         4: "event, every step lazy"}
 
 
 def number(text):

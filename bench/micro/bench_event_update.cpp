@@ -8,7 +8,8 @@
 // 50 Hz (the counter rate_hz states the measured one).
 // Modes: 0 clock (Poisson counts drawn per neuron and step, the clock default), 1 clock with the
 // Poisson input drawn in blocks (as event mode draws it: separates the gain of lazy updates from
-// that of cheaper input), 2 event, 3 auto.
+// that of cheaper input), 2 event, 3 auto, 4 event without the dense path (every step lazy: the
+// cost of the lazy update itself where the dense path would take the clock kernel).
 // sparse_exp: the same network of lif_psc_exp neurons (tau_syn 0.5 ms; each weight is the
 // current whose charge gives the jump above: w mV -> w C_m / tau_syn pA), clock (0) and event (2).
 // Run: build/bench/bench_event_update [--benchmark_filter=...]; bench/plot_event_update.py draws
@@ -27,11 +28,11 @@ namespace {
 
 // Poisson input rate per neuron (Hz) for each target rate (set by trial runs; rate_hz reports
 // the rate reached).
-constexpr double drive_hz[] = {45.0, 70.0, 140.0, 230.0};
+constexpr double drive_hz[] = {37.5, 62.0, 117.0, 252.0};
 constexpr double target_hz[] = {0.1, 1.0, 10.0, 50.0};
 
 sim::update_mode mode_of(int m) {
-    return m >= 2 ? (m == 2 ? sim::update_mode::event : sim::update_mode::automatic) : sim::update_mode::clock;
+    return m == 3 ? sim::update_mode::automatic : m >= 2 ? sim::update_mode::event : sim::update_mode::clock;
 }
 
 template <class M>
@@ -54,6 +55,7 @@ std::unique_ptr<sim::network> sparse_network(double drive, int mode) {
     for (const char* name : {"E", "I"}) {
         auto& pop = net->template add_population<M>(name, name[0] == 'E' ? 80000 : 20000, p);
         pop.requested_update = mode_of(mode);
+        pop.event_dense_path = mode != 4;
         pop.set_initial("V_m", sim::distribution::uniform(0.0, 15.0));
     }
     for (const char* tgt : {"E", "I"}) {
@@ -98,7 +100,8 @@ void sparse_of(benchmark::State& state) {
 void sparse(benchmark::State& state) { sparse_of<models::lif_psc_delta>(state); }
 void sparse_exp(benchmark::State& state) { sparse_of<models::lif_psc_exp>(state); }
 
-// W3 (reference_networks.cpp) with both populations in the given mode (0 clock, 2 event, 3 auto);
+// W3 (reference_networks.cpp) with both populations in the given mode (0 clock, 2 event, 3 auto,
+// 4 event without the dense path);
 // W3's Poisson drive is drawn per step in clock mode and in blocks otherwise.
 void w3(benchmark::State& state) {
     const int mode = static_cast<int>(state.range(0));
@@ -107,7 +110,10 @@ void w3(benchmark::State& state) {
     cfg.seed = 1;
     sim::network net(cfg);
     models::build_w3_brunel(net, {1.0, false});
-    for (std::size_t q = 0; q < net.population_count(); ++q) net.population_at(q).requested_update = mode_of(mode);
+    for (std::size_t q = 0; q < net.population_count(); ++q) {
+        net.population_at(q).requested_update = mode_of(mode);
+        net.population_at(q).event_dense_path = mode != 4;
+    }
     net.run(100.0);
     double model_s = 0.0;
     for (auto _ : state) {
@@ -125,7 +131,7 @@ void w3(benchmark::State& state) {
 } // namespace
 
 BENCHMARK(sparse)
-    ->ArgsProduct({{0, 1, 2, 3}, {0, 1, 2, 3}})
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1, 2, 3, 4}})
     ->ArgNames({"rate", "mode"})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
@@ -136,6 +142,6 @@ BENCHMARK(sparse_exp)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(w3)->Arg(0)->Arg(2)->Arg(3)->ArgName("mode")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(w3)->Arg(0)->Arg(2)->Arg(3)->Arg(4)->ArgName("mode")->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -24,7 +24,9 @@ std::uint64_t deliver_window(engine& e, std::size_t s) {
                 events += deliver_to_precise_population(e, P, s, seg);
                 continue;
             }
-            if (tp.event_driven()) {  // marks the neurons it reaches (event_update.cpp)
+            // Into an event population's input lists (event_update.cpp); plastic projections queue
+            // their sources below in either mode, and the update hands them to the rule.
+            if (tp.event_driven() && !(P.rule && P.plasticity_enabled)) {
                 events += deliver_to_event_population(e, P, s, seg);
                 continue;
             }

@@ -17,24 +17,38 @@ namespace {
 
 std::string population_label(const population& p) { return "population '" + p.name() + "'"; }
 
-event_view view_of(event_population& ep, std::size_t s, std::int64_t n, std::size_t ring_slots) {
-    return {ep.anchor.data(), ep.due.data(), ep.slot(n, ring_slots), &ep.calendars[s]};
+event_view view_of(event_population& ep, std::size_t s) {
+    return {{}, &ep.touched[s], &ep.calendars[s]};
 }
 
-// Sets the bit of every neuron with input in any future slot, from the rings themselves (after a
-// checkpoint load or a switch from clock mode). A slot whose inputs summed to exactly 0 is not
-// marked, which is what the update does with it anyway (no new anchor).
-void mark_from_rings(population& pop, event_population& ep, std::size_t b, std::size_t e) {
+// Moves the inputs held in the ring of shard s's neurons [b, e) into the input lists (at a run
+// start or a switch from clock mode: after a checkpoint load the ring is what holds them) and
+// zeroes the ring there. A sum of exactly 0 is not moved: it changes nothing in the update.
+void lists_from_rings(population& pop, event_population& ep, std::size_t s, std::size_t b, std::size_t e) {
     const std::size_t R = pop.ring_slots();
     const std::size_t P = pop.ports().size();
     for (std::size_t slot = 0; slot < R; ++slot) {
-        std::uint64_t* bits = ep.touched.data() + slot * ep.words;
-        for (std::size_t w = b / 64; w * 64 < e; ++w) bits[w] = 0;
+        auto& list = ep.inputs[s][slot];
+        list.clear();
         for (std::size_t p = 0; p < P; ++p) {
-            const double* in = pop.input(static_cast<std::int64_t>(slot), p);
+            double* in = pop.input(static_cast<std::int64_t>(slot), p);
             for (std::size_t i = b; i < e; ++i)
-                if (in[i] != 0.0) event_population::mark(bits, i);
+                if (in[i] != 0.0) {
+                    list.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(p), in[i]});
+                    in[i] = 0.0;
+                }
         }
+    }
+}
+
+// The reverse, at a run end or a switch to clock mode: the lists are added into the (zero) ring
+// in their order, which gives the sums the clock kernel's ring would hold.
+void rings_from_lists(population& pop, event_population& ep, std::size_t s) {
+    const std::size_t R = pop.ring_slots();
+    for (std::size_t slot = 0; slot < R; ++slot) {
+        auto& list = ep.inputs[s][slot];
+        for (const auto& x : list) pop.input(static_cast<std::int64_t>(slot), x.port)[x.neuron] += x.weight;
+        list.clear();
     }
 }
 
@@ -70,33 +84,59 @@ double expected_update_fraction(const engine& e, std::size_t q, const std::vecto
 }
 
 // Above this fraction of neurons advanced per step, the clock kernel (a vectorised pass over all
-// neurons) is cheaper than the lazy update of the touched ones (bench/micro/bench_event_update.cpp
-// measures the crossover; docs/performance.md).
-constexpr double clock_above_fraction = 0.06;
-constexpr double event_below_fraction = 0.04;
-constexpr std::int64_t decision_steps = 1000;
+// neurons) is cheaper than the lazy update of the touched ones. Measured with
+// bench/micro/bench_event_update.cpp (docs/performance.md): on the 100,000-neuron network the
+// lazy update cost 0.60-0.69 of the clock mode (Poisson drawn in blocks, as auto draws it) at an
+// expected fraction of 0.105 and 1.34-1.75 at 0.41 (two runs), equal near 0.21-0.25; the band
+// between the thresholds keeps the choice from flapping and costs at most about 15 % there.
+constexpr double clock_above_fraction = 0.22;
+constexpr double event_below_fraction = 0.19;
+// Steps between decisions (20 ms at dt = 0.1 ms): a dense population leaves event mode early,
+// and a switch (O(neurons)) is rare enough to cost nothing measurable.
+constexpr std::int64_t decision_steps = 200;
 
 void switch_to_event(engine& e, std::size_t q, std::int64_t first_step) {
     auto& pop = *e.populations[q];
     auto& ep = *e.state.events[q];
     pop.set_event_driven(true);
+    pop.event_allocate();
     e.state.parallel_shards(e.shards, [&](std::size_t s) {
         const std::size_t b = e.state.bounds[q][s], end = e.state.bounds[q][s + 1];
         ep.calendars[s].clear();
-        mark_from_rings(pop, ep, b, end);
-        auto v = view_of(ep, s, first_step, pop.ring_slots());
+        ep.touched[s].clear();
+        lists_from_rings(pop, ep, s, b, end);
+        // The run's constant external currents, summed as the clock path's devices sum them;
+        // the neurons whose current is not 0 are advanced every step.
+        ep.driven[s].clear();
+        if (pop.uses_external_current) {
+            double* cur = pop.external_current();
+            std::fill(cur + b, cur + end, 0.0);
+            for (std::size_t c : e.state.devices.neuron_currents_by_pop[q]) {
+                const double* amp = e.state.devices.neuron_currents[c].amplitude.data();
+                for (std::size_t i = b; i < end; ++i) cur[i] += amp[i];
+            }
+            for (std::size_t i = b; i < end; ++i)
+                if (cur[i] != 0.0) ep.driven[s].push_back(static_cast<std::uint32_t>(i));
+        }
+        auto v = view_of(ep, s);
         pop.event_prepare(first_step, b, end, v);
     });
 }
 
-void switch_to_clock(engine& e, std::size_t q, std::int64_t last_step) {
+// Brings the state arrays and the input ring of event population q up to the end of `last_step`.
+void sync_event_population(engine& e, std::size_t q, std::int64_t last_step) {
     auto& pop = *e.populations[q];
     auto& ep = *e.state.events[q];
     e.state.parallel_shards(e.shards, [&](std::size_t s) {
-        auto v = view_of(ep, s, last_step + 1, pop.ring_slots());
+        auto v = view_of(ep, s);
         pop.event_sync(last_step, e.state.bounds[q][s], e.state.bounds[q][s + 1], v);
+        rings_from_lists(pop, ep, s);
     });
-    pop.set_event_driven(false);
+}
+
+void switch_to_clock(engine& e, std::size_t q, std::int64_t last_step) {
+    sync_event_population(e, q, last_step);
+    e.populations[q]->set_event_driven(false);
 }
 
 } // namespace
@@ -104,20 +144,24 @@ void switch_to_clock(engine& e, std::size_t q, std::int64_t last_step) {
 std::string event_refusal(const engine& e, std::size_t q) {
     const auto& pop = *e.populations[q];
     if (auto why = pop.event_support(); !why.empty()) return why;
-    if (pop.uses_external_current)
-        return "a current input (current_input or neuron_currents) changes its drive every step; event mode "
-               "takes the constant drive from I_e";
     const auto& dev = e.state.devices;
+    if (pop.uses_external_current) {
+        if (!pop.event_takes_current())
+            return "its model takes no external current in event mode (current_input, neuron_currents and noise "
+                   "need clock mode; lif_psc_delta takes neuron_currents)";
+        for (const auto& d : dev.current_specs)
+            if (d.target == pop.name())
+                return "the current input '" + d.name + "' changes its drive over time; event mode takes currents "
+                       "that are constant during a run (neuron_currents)";
+        for (const auto& d : dev.noise_specs)
+            if (d.target == pop.name())
+                return "the noise current '" + d.name + "' changes its drive every step; event mode takes currents "
+                       "that are constant during a run (neuron_currents)";
+    }
     for (const auto& d : dev.poisson_specs)
         if (d.target == pop.name() && !d.constant_shared_rate())
             return "the Poisson input '" + d.name + "' has a time-varying or per-neuron rate; event mode takes only "
                    "constant rates shared by all targets";
-    for (std::size_t k = 0; k < e.projections.size(); ++k) {
-        const auto& P = e.projections[k];
-        if (P.target == q && P.spec.plasticity)
-            return fmt::format("the plastic projection {} ends on it; plastic input needs clock mode",
-                               projection_label(P.spec, k));
-    }
     return {};
 }
 
@@ -137,18 +181,21 @@ void setup_event_populations(engine& e) {
             continue;
         }
         auto ep = std::make_unique<event_population>();
-        const std::size_t n = pop.size();
-        ep->words = (n + 63) / 64;
-        ep->touched.assign(pop.ring_slots() * ep->words, 0);
-        ep->anchor.assign(n, 0);
-        ep->due.assign(n, -1);
+        ep->inputs.assign(e.shards, std::vector<std::vector<event_input>>(pop.ring_slots()));
+        ep->touched.assign(e.shards, {});
+        ep->staged.assign(e.shards, {});
+        ep->driven.assign(e.shards, {});
         ep->calendars.assign(e.shards, step_calendar{});
         ep->updates.assign(e.shards, 0);
         st.events[q] = std::move(ep);
-        // `auto` starts event-driven when its Poisson input alone leaves most neurons idle.
+        // `auto` starts event-driven when its Poisson input alone leaves most neurons idle; `event`
+        // with the dense path unless its Poisson input alone touches most neurons every step.
         const std::vector<std::uint64_t> no_spikes(npop, 0);
-        pop.set_event_driven(pop.requested_update == update_mode::event ||
-                             expected_update_fraction(e, q, no_spikes, 1) < event_below_fraction);
+        const double f = expected_update_fraction(e, q, no_spikes, 1);
+        if (pop.requested_update == update_mode::event)
+            pop.set_event_driven(!(pop.event_dense_path && pop.event_matches_clock()) || f < clock_above_fraction);
+        else
+            pop.set_event_driven(f < event_below_fraction);
     }
     st.automatic = std::make_unique<auto_choice>();
 }
@@ -174,7 +221,7 @@ void begin_run(engine& e, std::int64_t first_step) {
     for (std::size_t q = 0; q < e.populations.size(); ++q) {
         auto& pop = *e.populations[q];
         if (st.events.size() > q && st.events[q] && pop.event_driven()) {
-            if (pop.uses_external_current || !event_refusal(e, q).empty()) {
+            if (!event_refusal(e, q).empty()) {
                 if (pop.requested_update == update_mode::event)
                     throw error(population_label(pop) + " runs event-driven (update = \"event\"), but " +
                                 event_refusal(e, q));
@@ -186,23 +233,15 @@ void begin_run(engine& e, std::int64_t first_step) {
         }
         st.parallel_shards(e.shards, [&](std::size_t s) { pop.reconcile(st.bounds[q][s], st.bounds[q][s + 1]); });
     }
-    if (st.automatic) {
-        st.automatic->since = first_step;
-        st.automatic->spikes_at_decision.clear();
-    }
+    // The activity measure runs on across runs (no spikes happen between them) unless the step
+    // went back (a checkpoint of an earlier time was loaded).
+    if (st.automatic && first_step < st.automatic->since) st.automatic->spikes_at_decision.clear();
 }
 
 void end_run(engine& e, std::int64_t last_step) {
     auto& st = e.state;
-    for (std::size_t q = 0; q < e.populations.size(); ++q) {
-        auto& pop = *e.populations[q];
-        if (st.events.size() <= q || !st.events[q] || !pop.event_driven()) continue;
-        auto& ep = *st.events[q];
-        st.parallel_shards(e.shards, [&](std::size_t s) {
-            auto v = view_of(ep, s, last_step + 1, pop.ring_slots());
-            pop.event_sync(last_step, st.bounds[q][s], st.bounds[q][s + 1], v);
-        });
-    }
+    for (std::size_t q = 0; q < e.populations.size(); ++q)
+        if (st.events.size() > q && st.events[q] && e.populations[q]->event_driven()) sync_event_population(e, q, last_step);
 }
 
 std::uint64_t deliver_to_event_population(engine& e, const projection& P, std::size_t s,
@@ -214,21 +253,21 @@ std::uint64_t deliver_to_event_population(engine& e, const projection& P, std::s
     const std::uint32_t* rows = sh.row_begin.data();
     const std::uint32_t* tgt = sh.target.data();
     const float* w = P.homogeneous_weight ? nullptr : sh.weight.data();
+    const auto port = static_cast<std::uint32_t>(P.port);
     const auto& merged = e.state.spikes.neurons;
     const std::int64_t arrival = seg.step + P.delay_min;
     std::uint64_t events = 0;
     if (P.constant_delay()) {
-        double* dst = tp.input(arrival, P.port);
-        std::uint64_t* bits = ep.slot(arrival, R);
+        auto& list = ep.at(s, arrival, R);
+        for (std::uint32_t m = seg.begin; m < seg.end; ++m) events += rows[merged[m] + 1] - rows[merged[m]];
+        list.reserve(list.size() + events);
         for (std::uint32_t m = seg.begin; m < seg.end; ++m) {
             const std::uint32_t src = merged[m];
             const std::uint32_t rb = rows[src], re = rows[src + 1];
-            events += re - rb;
-            for (std::uint32_t x = rb; x < re; ++x) {
-                const std::uint32_t t = tgt[x];
-                dst[t] += w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value);
-                event_population::mark(bits, t);
-            }
+            if (w)
+                for (std::uint32_t x = rb; x < re; ++x) list.push_back({tgt[x], port, static_cast<double>(w[x])});
+            else
+                for (std::uint32_t x = rb; x < re; ++x) list.push_back({tgt[x], port, static_cast<double>(P.weight_value)});
         }
         return events;
     }
@@ -239,15 +278,14 @@ std::uint64_t deliver_to_event_population(engine& e, const projection& P, std::s
         events += re - rb;
         for (std::uint32_t x = rb; x < re; ++x) {
             const std::int64_t step = arrival + (tgt[x] >> P.target_bits);
-            const std::uint32_t t = tgt[x] & mask;
-            tp.input(step, P.port)[t] += w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value);
-            event_population::mark(ep.slot(step, R), t);
+            ep.at(s, step, R).push_back(
+                {tgt[x] & mask, port, w ? static_cast<double>(w[x]) : static_cast<double>(P.weight_value)});
         }
     }
     return events;
 }
 
-void apply_poisson_blocks(engine& e, std::size_t k, std::size_t s, std::int64_t n, std::uint64_t* touched) {
+void apply_poisson_blocks(engine& e, std::size_t k, std::size_t s, std::int64_t n, std::vector<event_input>* inputs) {
     auto& st = e.state;
     const auto& D = st.devices.poisson[k];
     if (n < D.start || n >= D.stop || D.table.empty()) return;
@@ -278,10 +316,12 @@ void apply_poisson_blocks(engine& e, std::size_t k, std::size_t s, std::int64_t 
     }
     auto& bucket = buckets[static_cast<std::size_t>(n - first)];
     if (bucket.empty()) return;
-    double* in = e.populations[D.pop]->input(n, D.port);
-    for (std::uint32_t i : bucket) {
-        in[i] += D.weight;
-        if (touched) event_population::mark(touched, i);
+    if (inputs) {
+        const auto port = static_cast<std::uint32_t>(D.port);
+        for (std::uint32_t i : bucket) inputs->push_back({i, port, D.weight});
+    } else {
+        double* in = e.populations[D.pop]->input(n, D.port);
+        for (std::uint32_t i : bucket) in[i] += D.weight;
     }
     bucket.clear();
 }
@@ -293,53 +333,75 @@ void advance_event_population(engine& e, std::size_t q, std::size_t s, std::int6
     const std::size_t R = pop.ring_slots();
     const std::size_t b = st.bounds[q][s], end = st.bounds[q][s + 1];
     const auto& dev = st.devices;
-    std::uint64_t* now = ep.slot(n, R);
+    auto& now = ep.at(s, n, R);
     for (std::size_t k : dev.poisson_by_pop[q]) {
         const auto& D = dev.poisson[k];
         if (D.independent) {
-            apply_poisson_blocks(e, k, s, n, now);
+            apply_poisson_blocks(e, k, s, n, &now);
             continue;
         }
-        // One train shared by all targets: the clock path's draw, every target marked.
+        // One train shared by all targets: the clock path's draw, an input for every target.
         if (n < D.start || n >= D.stop || D.table.empty()) continue;
         const auto blk = philox_block(e.config.seed, stream_purpose::device, D.id, 0xFFFFFFFFu, static_cast<std::uint64_t>(n));
         const double add = D.weight * D.table.draw(blk.v[0]);
         if (add == 0.0) continue;
-        double* in = pop.input(n, D.port);
+        const auto port = static_cast<std::uint32_t>(D.port);
         const auto& T = D.targets[s];
         if (T.is_range)
-            for (std::size_t i = T.begin; i < T.end; ++i) {
-                in[i] += add;
-                event_population::mark(now, i);
-            }
+            for (std::size_t i = T.begin; i < T.end; ++i) now.push_back({static_cast<std::uint32_t>(i), port, add});
         else
-            for (auto i : T.list) {
-                in[i] += add;
-                event_population::mark(now, i);
-            }
+            for (auto i : T.list) now.push_back({i, port, add});
     }
     for (std::size_t g : dev.generators_by_pop[q]) {
         const auto& G = dev.generators[g];
         auto [lo, hi] = std::equal_range(G.steps.begin(), G.steps.end(), n);
         if (lo == hi) continue;
         const double add = G.weight * double(hi - lo);
-        double* in = pop.input(n + G.delay, G.port);
-        std::uint64_t* bits = ep.slot(n + G.delay, R);
+        auto& list = ep.at(s, n + G.delay, R);
+        const auto port = static_cast<std::uint32_t>(G.port);
         const auto& T = G.targets[s];
         if (T.is_range)
-            for (std::size_t i = T.begin; i < T.end; ++i) {
-                in[i] += add;
-                event_population::mark(bits, i);
-            }
+            for (std::size_t i = T.begin; i < T.end; ++i) list.push_back({static_cast<std::uint32_t>(i), port, add});
         else
-            for (auto i : T.list) {
-                in[i] += add;
-                event_population::mark(bits, i);
-            }
+            for (auto i : T.list) list.push_back({i, port, add});
     }
-    auto v = view_of(ep, s, n, R);
+    auto v = view_of(ep, s);
+    v.inputs = now;
+    pop.event_gather(n, v);
+    // Plastic arrivals, after the static and device inputs as in clock mode: the rule adds into a
+    // dense slot of the (otherwise zero) ring, staged with the sums so far of the neurons its
+    // queued sources reach, so that each neuron's sum is formed in the clock kernel's order.
+    for (std::size_t j : st.plastic_by_target[q]) {
+        auto& P = e.projections[j];
+        auto& queue = st.pending[j][s][static_cast<std::size_t>(n) % R];
+        if (!queue.empty()) {
+            const auto& sh = P.shards[s];
+            const std::uint32_t mask = P.target_bits >= 32 ? ~0u : (1u << P.target_bits) - 1u;
+            auto& staged = ep.staged[s];
+            staged.clear();
+            for (std::uint32_t src : queue)
+                for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) staged.push_back(sh.target[x] & mask);
+            double* slot = pop.input(n, P.port);
+            pop.event_stage(n, P.port, staged, slot, v);
+            P.rule->on_arrivals(s, n, queue, slot);
+            pop.event_unstage(P.port, staged, slot);
+            queue.clear();
+        }
+        const std::int64_t every = P.rule->dynamics_interval();
+        if (P.plasticity_enabled && every > 0 && (n + 1) % every == 0) P.rule->advance_dynamics(s, n + 1);
+    }
+    if (!ep.driven[s].empty()) {
+        v.driven = true;
+        pop.event_drive(n, ep.driven[s], v);
+    }
+    const std::size_t first_spike = sink.count;
     pop.event_advance(n, b, end, v, sink);
+    now.clear();
     ep.updates[s] += v.updates;
+    if (sink.count > first_spike)
+        for (std::size_t j : st.plastic_by_target[q])
+            if (e.projections[j].plasticity_enabled)
+                e.projections[j].rule->on_post_spikes(s, n, {sink.data + first_spike, sink.count - first_spike});
     // State and signal recorders sample every neuron of the shard: bring them up to date first.
     bool sampling = false;
     for (std::size_t r : st.recorders.states_by_pop[q]) sampling = sampling || (n + 1) % st.recorders.states[r].interval == 0;
@@ -354,7 +416,9 @@ void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::ui
     auto& st = e.state;
     if (!st.automatic) return;
     auto& A = *st.automatic;
-    if (A.spikes_at_decision.size() != spike_counts.size()) {
+    bool fresh = A.spikes_at_decision.size() != spike_counts.size();
+    for (std::size_t q = 0; !fresh && q < spike_counts.size(); ++q) fresh = spike_counts[q] < A.spikes_at_decision[q];
+    if (fresh) {
         A.spikes_at_decision = spike_counts;
         A.since = step;
         return;
@@ -364,7 +428,11 @@ void choose_update_modes(engine& e, std::int64_t step, const std::vector<std::ui
     for (std::size_t q = 0; q < spikes.size(); ++q) spikes[q] = spike_counts[q] - A.spikes_at_decision[q];
     for (std::size_t q = 0; q < e.populations.size(); ++q) {
         auto& pop = *e.populations[q];
-        if (pop.requested_update != update_mode::automatic || !st.events[q] || pop.uses_external_current) continue;
+        // `event` populations whose lazy update is bitwise the clock kernel's take the clock kernel
+        // while most neurons are touched every step (the dense path; W3 is such a case).
+        const bool chooses = pop.requested_update == update_mode::automatic ||
+                             (pop.requested_update == update_mode::event && pop.event_dense_path && pop.event_matches_clock());
+        if (!chooses || !st.events[q]) continue;
         const double f = expected_update_fraction(e, q, spikes, step - A.since);
         if (pop.event_driven() && f > clock_above_fraction)
             switch_to_clock(e, q, step - 1);

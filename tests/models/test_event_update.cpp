@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <numeric>
 #include <string>
+#include <tuple>
 
 using namespace lamina;
 using models::lif_psc_delta;
@@ -25,7 +26,9 @@ using outcome = test::event_outcome;
 using test::collect;
 
 // W3 (Brunel 2000 model A) scaled down, Poisson drive drawn in blocks (as event mode draws it).
-void build_w3_like(sim::network& net, update_mode mode, double scale = 0.2) {
+// `dense_path`: whether event mode may take the clock kernel while most neurons are touched (off:
+// every step of an event run is lazy, which is what most tests here check).
+void build_w3_like(sim::network& net, update_mode mode, double scale = 0.2, bool dense_path = false) {
     lif_psc_delta::parameters p;
     p.tau_m = 20.0;
     p.E_L = 0.0;
@@ -38,6 +41,7 @@ void build_w3_like(sim::network& net, update_mode mode, double scale = 0.2) {
     auto& I = net.add_population<lif_psc_delta>("I", std::size_t(2500 * scale), p);
     E.requested_update = mode;
     I.requested_update = mode;
+    E.event_dense_path = I.event_dense_path = dense_path;
     for (const char* tgt : {"E", "I"}) {
         net.connect({"", "E", tgt, sim::connection_rule::fixed_indegree(std::uint64_t(CE)), sim::distribution::constant(J / scale),
                      sim::distribution::constant(1.5), "excitatory"});
@@ -70,6 +74,7 @@ void build_dc_network(sim::network& net, update_mode mode) {
     auto& I = net.add_population<lif_psc_delta>("I", 200, p);
     for (auto* pop : {&E, &I}) {
         pop->requested_update = mode;
+        pop->event_dense_path = false;
         pop->set_initial("V_m", sim::distribution::uniform(-60.0, -50.0));
     }
     for (const char* tgt : {"E", "I"}) {
@@ -102,6 +107,7 @@ TEST_CASE("event-driven lif_psc_delta fires at bitwise the steps of clock mode u
             p.I_e = I_e;
             auto& pop = net.add_population<lif_psc_delta>("n", 3, p);
             pop.requested_update = mode;
+            pop.event_dense_path = false;
             pop.set_initial("V_m", sim::distribution::uniform(-70.0, -56.0));
             net.record_spikes({"s", "n"});
             net.run(2000.0);
@@ -120,6 +126,43 @@ TEST_CASE("event-driven lif_psc_delta matches clock mode bitwise in a W3-like ne
     const auto event = run_network([](auto& n, auto m) { build_w3_like(n, m); }, update_mode::event, 1, 300.0);
     REQUIRE(clock.times.size() > 5000);
     CHECK(clock == event);
+}
+
+TEST_CASE("event mode's dense path takes the clock kernel while the network is dense and stays bitwise", "[event][lif]") {
+    // Quiet (no drive: event), driven at W3's rate (most neurons touched every step: the clock
+    // kernel), quiet again (event): three runs, the drive set between them.
+    auto go = [](update_mode mode, int threads) {
+        sim::run_config cfg;
+        cfg.threads = threads;
+        cfg.seed = 7;
+        sim::network net(cfg);
+        build_w3_like(net, mode, 0.2, true);
+        const double rate = 2.0 * 20.0 / (0.1 * 1000.0 * 20.0) * 1e6;  // build_w3_like's drive (Hz)
+        for (std::size_t k : {0, 1}) net.set_poisson_rate(k, 0.0);
+        net.run(50.0);
+        const bool quiet_event = net.population_at(0).event_driven();
+        for (std::size_t k : {0, 1}) net.set_poisson_rate(k, rate);
+        net.run(200.0);
+        const bool dense_event = net.population_at(0).event_driven();
+        for (std::size_t k : {0, 1}) net.set_poisson_rate(k, 0.0);
+        net.run(100.0);
+        const bool quiet_again = net.population_at(0).event_driven();
+        return std::tuple{collect(net), quiet_event, dense_event, quiet_again,
+                          net.population_at(0).steps_event_driven, net.population_at(0).steps_clock_driven};
+    };
+    const auto [clock, c1, c2, c3, ce, cc] = go(update_mode::clock, 1);
+    REQUIRE(clock.times.size() > 5000);
+    CHECK(ce == 0);
+    for (int threads : {1, 2}) {
+        INFO(threads << " thread(s)");
+        const auto [event, quiet_event, dense_event, quiet_again, steps_event, steps_clock] = go(update_mode::event, threads);
+        CHECK(quiet_event);
+        CHECK_FALSE(dense_event);
+        CHECK(quiet_again);
+        CHECK(steps_event > 500);
+        CHECK(steps_clock > 1000);
+        CHECK(clock == event);
+    }
 }
 
 TEST_CASE("event-driven lif_psc_delta matches clock mode bitwise with predicted spikes and jumps", "[event][lif]") {

@@ -36,6 +36,20 @@ concept event_model = requires(const typename M::constants& c, const typename M:
     { M::event_anchor(c, table, s, r, i, n) } -> std::same_as<std::int64_t>;
 };
 
+// The per-neuron record of an event-driven population: the model's state variables (as the
+// model's event functions see them; the population's state arrays are written from it when
+// they are read), the engine's anchor and predicted spike step, the step's summed input per port
+// and the step in which those sums were started. For lif_psc_delta this is 64 bytes, one cache
+// line per touched neuron instead of one per state array, input port and bookkeeping array.
+template <std::size_t NS, std::size_t NP>
+struct alignas(64) event_record {
+    double x[NS];
+    std::int64_t anchor;
+    std::int64_t due;    // predicted spike step, or -1
+    double sum[NP];      // inputs of step `stamp`, per port
+    std::int64_t stamp;  // step whose inputs `sum` holds
+};
+
 // The event table of M, or nothing for models without an event-driven update.
 template <class M>
 struct event_table_of {

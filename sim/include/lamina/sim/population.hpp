@@ -29,13 +29,22 @@ namespace lamina::sim {
 enum class update_mode : std::uint8_t { clock, event, automatic };
 std::string_view update_mode_name(update_mode m) noexcept;
 
-// What an event-driven population works on in one shard (arrays indexed by neuron).
+// One input to an event-driven neuron, in the order it was added (delivery, then devices): the
+// lazy update sums a neuron's inputs of a step per port in this order, as the clock kernel's
+// input ring does, so both modes see bitwise the same sums.
+struct event_input {
+    std::uint32_t neuron;
+    std::uint32_t port;
+    double weight;
+};
+
+// What an event-driven population works on in one shard and step.
 struct event_view {
-    std::int64_t* anchor;     // step at whose end the neuron's anchored state holds (refractory: > now)
-    std::int64_t* due;        // predicted spike step, or -1
-    std::uint64_t* touched;   // bit per neuron: input arrived for the step being advanced
-    step_calendar* calendar;  // the shard's predicted spikes
-    std::uint64_t updates = 0;  // neurons advanced (touched or due), for the activity measure
+    std::span<const event_input> inputs;   // this step's inputs, in arrival order
+    std::vector<std::uint32_t>* touched;   // scratch: neurons with input this step, first arrival first
+    step_calendar* calendar;               // the shard's predicted spikes
+    bool driven = false;                   // some neurons have external current (event_drive)
+    std::uint64_t updates = 0;             // neurons advanced (touched or due), for the activity measure
 };
 
 // How one parameter varies over the neurons of a population: given values (inline, or read from
@@ -146,6 +155,10 @@ public:
     // Event-driven update ------------------------------------------------------------------------
     // Requested by the model file or the caller; resolved at build (event_driven()).
     update_mode requested_update = update_mode::clock;
+    // With `event`, whether the engine may take the clock kernel while most neurons are touched
+    // every step (only for models whose lazy update is bitwise the clock kernel's); false keeps
+    // every step lazy (benchmarks and tests of the lazy update itself).
+    bool event_dense_path = true;
     // Positions on a 2D sheet, for distance-dependent connectivity (spatial.hpp); none by default.
     spatial_layout layout;
     bool event_driven() const noexcept { return event_driven_; }
@@ -158,11 +171,27 @@ public:
     // Derives auxiliary state from what was set from outside between runs (every run start).
     virtual void reconcile(std::size_t, std::size_t) {}
     // Event mode, shard range [begin, end): prepare the lazy bookkeeping before step `first`
-    // from the state arrays; advance step n (touched neurons and predicted spikes); bring every
-    // neuron's state arrays up to the end of step `last`.
+    // from the state arrays; gather step n's inputs (v.inputs) into the touched neurons' sums;
+    // advance step n (touched neurons and predicted spikes); bring every neuron's state arrays up
+    // to the end of step `last`.
+    virtual void event_allocate() {}  // before the first event_prepare (not per shard)
     virtual void event_prepare(std::int64_t, std::size_t, std::size_t, event_view&) {}
+    virtual void event_gather(std::int64_t, event_view&) {}
     virtual void event_advance(std::int64_t, std::size_t, std::size_t, event_view&, spike_sink&) {}
     virtual void event_sync(std::int64_t, std::size_t, std::size_t, event_view&) {}
+    // Plastic input in event mode (the rules add into a dense slot): event_stage writes the step-n
+    // sums of `port` of the listed neurons into `slot` (touching them); event_unstage reads them
+    // back after the rule has added its arrivals and zeroes the slot there.
+    virtual void event_stage(std::int64_t, std::size_t, std::span<const std::uint32_t>, double*, event_view&) {}
+    virtual void event_unstage(std::size_t, std::span<const std::uint32_t>, double*) {}
+    // External current in event mode: whether the model takes a constant per-neuron current
+    // (external_current(), fixed for the run); event_drive touches the neurons whose current is
+    // not 0, which are then advanced every step (the others cost nothing).
+    virtual bool event_takes_current() const noexcept { return false; }
+    virtual void event_drive(std::int64_t, std::span<const std::uint32_t>, event_view&) {}
+    // True if the event-driven update gives bitwise the clock kernel's results, so the engine may
+    // run the clock kernel instead when most neurons are touched (the dense path).
+    virtual bool event_matches_clock() const noexcept { return false; }
 
     // Precise spike times (precise_model.hpp, docs/engine.md "Precise spike times") ------------
     // Requested by the model file (`precise = true`) or the caller; checked at build.
@@ -365,9 +394,27 @@ public:
             }
         }
     }
+    void event_allocate() override;
     void event_prepare(std::int64_t first, std::size_t begin, std::size_t end, event_view& v) override;
+    void event_gather(std::int64_t n, event_view& v) override;
     void event_advance(std::int64_t n, std::size_t begin, std::size_t end, event_view& v, spike_sink& sink) override;
     void event_sync(std::int64_t last, std::size_t begin, std::size_t end, event_view& v) override;
+    void event_stage(std::int64_t n, std::size_t port, std::span<const std::uint32_t> neurons, double* slot,
+                     event_view& v) override;
+    void event_unstage(std::size_t port, std::span<const std::uint32_t> neurons, double* slot) override;
+    bool event_takes_current() const noexcept override {
+        if constexpr (requires { M::event_takes_current; })
+            return M::event_takes_current;
+        else
+            return false;
+    }
+    void event_drive(std::int64_t n, std::span<const std::uint32_t> neurons, event_view& v) override;
+    bool event_matches_clock() const noexcept override {
+        if constexpr (requires { M::event_bitwise_clock; })
+            return M::event_bitwise_clock;
+        else
+            return false;
+    }
 
 private:
     double default_initial_value(std::size_t var) const override { return M::initial_value(params_, var); }
@@ -403,6 +450,9 @@ private:
     typename event_table_of<M>::type event_table_{};  // event mode: the model's propagators
     bool event_table_ready_ = false;
     typename precise_constants_of<M>::type precise_constants_{};
+    // Event mode: one record per neuron (lazy_update.hpp), so that a touched neuron is one or two
+    // cache lines; allocated at the first event_prepare.
+    std::vector<event_record<n_state, n_ports>> records_;
     std::vector<typename M::constants> neuron_constants_;  // empty unless heterogeneous
     std::vector<std::size_t> run_starts_;                 // first neuron of each run, then size
 };

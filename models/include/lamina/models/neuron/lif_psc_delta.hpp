@@ -16,8 +16,10 @@
 // Because decay after k idle steps is the same product whether it is formed step by step or read
 // from a table of P33^k built by the same multiplications, the event-driven (lazy) update below
 // gives bitwise the V of the clock-driven kernel (docs/engine.md, "Event-driven update").
-// Jumps arriving while refractory are discarded (NEST default). With an external current from
-// devices (I_ext) V_inf changes per step, so the kernel anchors every step instead.
+// Jumps arriving while refractory are discarded (NEST default). A neuron with a non-zero external
+// current from devices (I_ext) may see V_inf change every step, so it is anchored every step
+//   V <- max(max(V_inf(I_ext) + (V - V_inf(I_ext)) P33, V_min) + w, V_min)
+// in clock and event mode alike; a neuron whose current is 0 keeps the anchored form.
 // Ports: "excitatory" and "inhibitory" (both mV, any sign).
 #include "lamina/sim/event_model.hpp"
 
@@ -60,6 +62,9 @@ struct lif_psc_delta {
 
     // advance() clears the input slots it reads (saves the engine a separate pass).
     static constexpr bool clears_input = true;
+    // The lazy update gives bitwise the clock kernel's V (above): the engine may run the clock
+    // kernel for an event-driven population while most of its neurons are touched every step.
+    static constexpr bool event_bitwise_clock = true;
 
     // Below this the decay factor is set to 0 (2^-64: V_rel decay < 1e-15 mV for |V_rel| < 1e4 mV).
     static constexpr double decay_floor = 0x1.0p-64;
@@ -120,18 +125,27 @@ struct lif_psc_delta {
                 r[i] = ri > 0 ? ri - 1 : 0;
             }
         } else {
-            // V_inf may change every step: anchor every step.
+            // A neuron with external current: V_inf may change every step, so it is anchored every
+            // step. A neuron whose current is 0 in this step takes the anchored form above, so its
+            // V is bitwise what it would be without the device (and what event mode gives it).
             LAMINA_SIMD
             for (std::size_t i = begin; i < end; ++i) {
                 const std::int32_t ri = r[i];
+                const bool driven = I[i] != 0.0;
                 const double vinf = fixed_point(c.E_L, c.R, c.I_e, I[i]);
-                const double f = std::max(vinf + (V[i] - vinf) * c.P33, c.V_min);
-                const double v = std::max(f + ex[i] + in[i], c.V_min);
+                const double fd = std::max(vinf + (V[i] - vinf) * c.P33, c.V_min);
+                const double vd = std::max(fd + ex[i] + in[i], c.V_min);
+                const double d = next_decay(c.P33, D[i]);
+                const double f = std::max(c.V_inf + U[i] * d, c.V_min);
+                const double w = ex[i] + in[i];
                 ex[i] = 0.0;
                 in[i] = 0.0;
+                const bool jump = w != 0.0;
+                const double u = driven ? vd - c.V_inf : jump ? std::max(f + w, c.V_min) - c.V_inf : U[i];
+                const double v = driven ? vd : jump ? std::max(c.V_inf + u, c.V_min) : f;
                 V[i] = ri > 0 ? c.V_reset : v;
-                U[i] = ri > 0 ? c.V_reset - c.V_inf : v - c.V_inf;
-                D[i] = 1.0;
+                U[i] = ri > 0 ? c.V_reset - c.V_inf : u;
+                D[i] = (ri > 0 || jump || driven) ? 1.0 : d;
                 r[i] = ri > 0 ? ri - 1 : 0;
             }
         }
@@ -154,7 +168,6 @@ struct lif_psc_delta {
                 D[i] = 1.0;
                 continue;
             }
-            if (a.drive_varies) continue;
             const double f = std::max(c.V_inf + U[i] * D[i], c.V_min);
             if (f == V[i] && std::isfinite(U[i]) && D[i] >= 0.0 && D[i] <= 1.0) continue;
             U[i] = V[i] - c.V_inf;
@@ -224,6 +237,23 @@ struct lif_psc_delta {
         }
         if (V[i] >= c.V_th) return sim::event_outcome::fired;
         return jump != 0.0 ? sim::event_outcome::changed : sim::event_outcome::unchanged;
+    }
+    // A neuron with a constant external current I != 0 (pA; neuron_currents devices) is advanced
+    // every step by the clock kernel's per-step form (above), with the step's inputs w.
+    static constexpr bool event_takes_current = true;
+    static sim::event_outcome event_update_driven(const constants& c, double* const* s, std::size_t i,
+                                                  std::int64_t& anchor, std::int64_t n, const double* w,
+                                                  double I) noexcept {
+        if (n <= anchor) return sim::event_outcome::unchanged;  // refractory: V held at V_reset
+        double* V = s[0];
+        double* U = s[1];
+        const double vinf = fixed_point(c.E_L, c.R, c.I_e, I);
+        const double f = std::max(vinf + (V[i] - vinf) * c.P33, c.V_min);
+        const double v = std::max(f + w[0] + w[1], c.V_min);
+        V[i] = v;
+        U[i] = v - c.V_inf;
+        anchor = n;
+        return v >= c.V_th ? sim::event_outcome::fired : sim::event_outcome::changed;
     }
     static void event_fire(const constants& c, const event_table&, double* const* s, std::size_t i,
                            std::int64_t& anchor, std::int64_t n) noexcept {
