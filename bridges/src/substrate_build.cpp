@@ -189,6 +189,12 @@ void substrate::build() {
         }
     concept_recorder_ = net.record_spikes({"concept spikes", "concept_E", {}});
 
+    // Every layer may run event-driven (docs/engine.md): an idle substrate is almost silent, and
+    // lif_psc_delta's lazy update gives bitwise the clock kernel's results, so `auto` only changes
+    // the cost (clock while most neurons are touched, as during an observation's bursts).
+    for (std::size_t q = 0; q < net.population_count(); ++q)
+        net.population_at(q).requested_update = sim::update_mode::automatic;
+
     net.build();
 
     label_gain_.resize(c.concept_layer.excitatory_neurons());
