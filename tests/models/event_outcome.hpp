@@ -2,6 +2,7 @@
 // What the event-mode tests compare between two runs (clock against event mode, one thread count
 // against another): every recorded spike, the state variables and the refractory counters of every
 // population.
+#include "lamina/models/neuron/lif_psc_delta.hpp"
 #include "lamina/sim/network.hpp"
 
 #include <cstddef>
@@ -35,6 +36,17 @@ inline event_outcome collect(sim::network& net, std::size_t variables = all_vari
         o.refractory.insert(o.refractory.end(), p.refractory(), p.refractory() + p.size());
     }
     return o;
+}
+
+// The 800 E + 200 I Brunel-like lif_psc_delta populations of the event tests (V_m uniform in
+// [0, 18] mV), every event step lazy (`event_dense_path` off): the lazy update is what is compared.
+inline void add_brunel_populations(sim::network& net, sim::update_mode mode, const models::lif_psc_delta::parameters& p) {
+    for (const char* name : {"E", "I"}) {
+        auto& pop = net.add_population<models::lif_psc_delta>(name, name[0] == 'E' ? 800 : 200, p);
+        pop.requested_update = mode;
+        pop.event_dense_path = false;
+        pop.set_initial("V_m", sim::distribution::uniform(0.0, 18.0));
+    }
 }
 
 // Builds a network with `build(net, mode)`, runs it for `ms` and collects it.

@@ -38,12 +38,7 @@ driven_run run(update_mode mode, int threads) {
     p.V_th = 20.0;
     p.V_reset = 10.0;
     p.t_ref = 2.0;
-    for (const char* name : {"E", "I"}) {
-        auto& pop = net.add_population<lif_psc_delta>(name, name[0] == 'E' ? 800 : 200, p);
-        pop.requested_update = mode;
-        pop.event_dense_path = false;
-        pop.set_initial("V_m", sim::distribution::uniform(0.0, 18.0));
-    }
+    test::add_brunel_populations(net, mode, p);
     for (const char* tgt : {"E", "I"}) {
         net.connect({"", "E", tgt, sim::connection_rule::fixed_indegree(80), sim::distribution::constant(0.8),
                      sim::distribution::constant(1.5), "excitatory"});

@@ -8,6 +8,7 @@
 #include "lamina/plasticity/stdp_pair.hpp"
 #include "lamina/sim/network.hpp"
 #include "lamina/sim/plastic_rule.hpp"
+#include "event_outcome.hpp"
 
 #include <catch2/catch.hpp>
 #include <functional>
@@ -48,12 +49,7 @@ learned run(update_mode mode, int threads, std::shared_ptr<const sim::plasticity
     p.V_th = 20.0;
     p.V_reset = 10.0;
     p.t_ref = 2.0;
-    for (const char* name : {"E", "I"}) {
-        auto& pop = net.add_population<lif_psc_delta>(name, name[0] == 'E' ? 800 : 200, p);
-        pop.requested_update = mode;
-        pop.event_dense_path = false;  // every event step lazy: this is what is compared
-        pop.set_initial("V_m", sim::distribution::uniform(0.0, 18.0));
-    }
+    test::add_brunel_populations(net, mode, p);
     sim::projection_spec ee{"EE", "E", "E", sim::connection_rule::fixed_indegree(80),
                             sim::distribution::uniform(0.5, 1.5), sim::distribution::constant(1.5), "excitatory"};
     ee.plasticity = rule;
