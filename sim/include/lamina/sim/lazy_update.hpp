@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <vector>
 
 namespace lamina::sim {
 
@@ -26,6 +27,16 @@ std::array<double*, NS> record_state(event_record<NS, NP>& r) noexcept {
     std::array<double*, NS> s;
     for (std::size_t k = 0; k < NS; ++k) s[k] = &r.x[k];
     return s;
+}
+// The first input of step n to neuron i: its sums start from zero and it joins the step's
+// touched list (later inputs of the same step only add).
+template <std::size_t NS, std::size_t NP>
+inline void touch_record(event_record<NS, NP>& r, std::int64_t n, std::uint32_t i, std::vector<std::uint32_t>& touched) {
+    if (r.stamp != n) {
+        r.stamp = n;
+        for (std::size_t p = 0; p < NP; ++p) r.sum[p] = 0.0;
+        touched.push_back(i);
+    }
 }
 template <class T>
 inline void prefetch_for_write(const T* p) noexcept {
@@ -79,11 +90,7 @@ void population_of<M>::event_gather(std::int64_t n, event_view& v) {
         for (std::size_t k = 0; k < count; ++k) {
             if (k + ahead < count) detail::prefetch_for_write(rec + in[k + ahead].neuron);
             auto& r = rec[in[k].neuron];
-            if (r.stamp != n) {
-                r.stamp = n;
-                for (std::size_t p = 0; p < n_ports; ++p) r.sum[p] = 0.0;
-                touched.push_back(in[k].neuron);
-            }
+            detail::touch_record(r, n, in[k].neuron, touched);
             r.sum[in[k].port] += in[k].weight;
         }
     }
@@ -95,11 +102,7 @@ void population_of<M>::event_stage(std::int64_t n, std::size_t port, std::span<c
     if constexpr (event_model<M>) {
         for (std::uint32_t i : neurons) {
             auto& r = records_[i];
-            if (r.stamp != n) {
-                r.stamp = n;
-                for (std::size_t p = 0; p < n_ports; ++p) r.sum[p] = 0.0;
-                v.touched->push_back(i);
-            }
+            detail::touch_record(r, n, i, *v.touched);
             slot[i] = r.sum[port];
         }
     }
@@ -116,14 +119,7 @@ void population_of<M>::event_unstage(std::size_t port, std::span<const std::uint
 template <neuron_model M>
 void population_of<M>::event_drive(std::int64_t n, std::span<const std::uint32_t> neurons, event_view& v) {
     if constexpr (event_model<M>) {
-        for (std::uint32_t i : neurons) {
-            auto& r = records_[i];
-            if (r.stamp != n) {
-                r.stamp = n;
-                for (std::size_t p = 0; p < n_ports; ++p) r.sum[p] = 0.0;
-                v.touched->push_back(i);
-            }
-        }
+        for (std::uint32_t i : neurons) detail::touch_record(records_[i], n, i, *v.touched);
     }
 }
 
