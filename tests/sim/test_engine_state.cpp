@@ -453,9 +453,20 @@ TEST_CASE("windows run as one-barrier regions give bitwise the spikes of one thr
             for (int threads : {2, 3}) {
                 for (bool adaptive : {false, true}) {
                     INFO(threads << " threads, width chooser " << (adaptive ? "on" : "off"));
-                    auto many = small_reference(w, threads, adaptive);
                     // Split inside windows and into single steps: regions that start mid-window.
-                    for (double piece : {37.3, 0.1, 0.1, 62.5, 100.0}) many->run(piece);
+                    auto run = [&] {
+                        auto net = small_reference(w, threads, adaptive);
+                        for (double piece : {37.3, 0.1, 0.1, 62.5, 100.0}) net->run(piece);
+                        return net;
+                    };
+                    auto many = run();
+                    // A region whose worker has not started by the end of its first window ends
+                    // there; on a loaded machine all of them may, and the workers' own merges are
+                    // then never used: such a run is repeated (a few times at most).
+                    for (int attempt = 0; attempt < 5 && threads == 2 && !adaptive && many->thread_statistics().team_threads > 1 &&
+                                          many->thread_statistics().regions >= many->thread_statistics().windows_on_all;
+                         ++attempt)
+                        many = run();
                     REQUIRE(many->current_step() == one->current_step());
                     for (std::size_t r = 0; r < 2; ++r) {
                         CHECK(many->spikes(r).times_ms == one->spikes(r).times_ms);
