@@ -15,7 +15,13 @@
 // block cost more per step than the other width did when last measured; a block ends early when
 // it costs twice the one before, so a load that appears is noticed within about two blocks.
 // Blocks hold enough windows for about `block_ns` of work (min_block to max_block windows), so
-// cheap windows are compared over many and costly ones over few.
+// cheap windows are compared over many. Costly ones are still compared over at least 64: the
+// microcircuit's windows (about 0.7 ms) swing 0.6-1.5x with network activity from one to the next,
+// and on a shared machine a wide window now and then waits milliseconds for a preempted worker;
+// over blocks of 4 windows such noise, not the width, decided, and the chooser ran 11-78 % of the
+// microcircuit's windows on one thread although two were cheaper on average (a synthetic version
+// of it is in test_thread_team: 150 switches and 1.07x the cost of always wide with blocks of 4,
+// 4 switches and 1.03x with 64).
 //
 // What probing may cost: a probe stops once it has cost `probe_abort` blocks more than the current
 // width would have, but one window of a pathological width can cost milliseconds (two threads on a
@@ -31,7 +37,7 @@ namespace lamina::sim {
 class width_chooser {
 public:
     static constexpr std::int64_t block_ns = 500'000;
-    static constexpr std::int64_t min_block = 4, max_block = 256;
+    static constexpr std::int64_t min_block = 64, max_block = 256;
     static constexpr std::int64_t min_periods = 4, max_periods = 256;
     static constexpr double switch_margin = 0.03;
     static constexpr double probe_abort = 0.5;
