@@ -302,36 +302,18 @@ public:
         if constexpr (deferred) {
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
-            bool targeted = false;
-            if constexpr (reverse_index) {
-                // Walking the incoming synapses of the targets with kept spikes costs a few cache
-                // misses per synapse; a pass over every row about one byte per synapse.
-                std::size_t incoming = 0;
-                for (std::size_t local = 0; local < st.has_history.size(); ++local)
-                    if (st.has_history[local]) incoming += st.in_begin[local + 1] - st.in_begin[local];
-                targeted = incoming * 16 < sh.size();
-                if (targeted)
-                    for (std::size_t local = 0; local < st.has_history.size(); ++local)
-                        if (st.has_history[local]) flush_target(st, sh, local);
+            if (st.kept_targets != 0 && !flush_by_targets(st, sh)) {
+                float* w = sh.weight.data();
+                std::array<float*, n_vars> vars{};
+                for (std::uint32_t src = 0; src < n_source_; ++src)
+                    for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
+                        const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+                        if (!st.has_history[local]) continue;
+                        for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                        apply_post_events(st, src, local, w[x], vars);
+                    }
             }
-            if (st.kept_targets != 0 && !targeted) {
-                const std::uint8_t* kept = st.has_history.data();
-                const std::uint32_t* target = sh.target.data();
-                const auto begin = static_cast<std::uint32_t>(st.begin);
-                for (std::uint32_t src = 0; src < n_source_; ++src) {
-                    std::uint8_t any = 0;
-                    for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x)
-                        any |= kept[target_of(target[x]) - begin];
-                    if (any) apply_pending(st, sh, src);
-                }
-            }
-            std::fill(st.processed_from.begin(), st.processed_from.end(), step);
-            for (auto& t : st.targets) t.history_count = 0;
-            std::fill(st.has_history.begin(), st.has_history.end(), std::uint8_t{0});
-            st.kept_targets = 0;
-            st.context_steps.clear();
-            st.contexts.clear();
-            st.epoch = step;
+            forget_history(st, step);
         }
     }
 
@@ -402,9 +384,12 @@ public:
         if constexpr (has_dynamics<Rule>) {
             // The update re-references the synapse variables: pending post spikes go first, with
             // the contexts of their interval. The post spikes of step - 1 are not kept yet.
-            if constexpr (deferred) flush(s, step - 1);
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
+            // Synapses onto targets with kept spikes apply them in the same pass (a flush of its
+            // own would read every row once more).
+            bool apply_kept = false;
+            if constexpr (deferred) apply_kept = st.kept_targets != 0 && !flush_by_targets(st, sh);
             const std::int64_t steps = step - st.dynamics_last;
             std::array<float*, n_vars> vars{};
             std::array<double, n_post> post{};
@@ -414,8 +399,15 @@ public:
                 else
                     return modulator_at(step);
             }();
+            std::uint32_t src = 0;
             for (std::size_t x = 0; x < sh.size(); ++x) {
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                if constexpr (deferred)
+                    if (apply_kept) {
+                        while (sh.row_begin[src + 1] <= x) ++src;
+                        const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+                        if (st.has_history[local]) apply_post_events(st, src, local, sh.weight[x], vars);
+                    }
                 const double w = static_cast<double>(sh.weight[x]);
                 if constexpr (requires { Rule::advance(c_, w, vars, steps, modulator, post); }) {
                     // Traces at the update time `step`: spikes of step - 1 are not processed yet.
@@ -425,6 +417,7 @@ public:
                     sh.weight[x] = static_cast<float>(Rule::advance(c_, w, vars, steps, modulator));
                 }
             }
+            if constexpr (deferred) forget_history(st, step - 1);
             restart_dynamics(st, step);
         }
     }
@@ -667,6 +660,36 @@ private:
         double modulator_start = 0.0;
         std::vector<modulator_jump> jumps;
     };
+
+    // Deferred mode: every kept spike has been applied; pending spikes start at `step`.
+    void forget_history(shard_state& st, std::int64_t step) const {
+        std::fill(st.processed_from.begin(), st.processed_from.end(), step);
+        for (auto& t : st.targets) t.history_count = 0;
+        std::fill(st.has_history.begin(), st.has_history.end(), std::uint8_t{0});
+        st.kept_targets = 0;
+        st.context_steps.clear();
+        st.contexts.clear();
+        st.epoch = step;
+    }
+
+    // With the reverse index, applies the kept spikes target by target when their incoming
+    // synapses are few against the shard's (a few cache misses per synapse walked, against about
+    // one byte per synapse for a pass over every row); returns whether it did.
+    bool flush_by_targets(shard_state& st, projection_shard& sh) const {
+        if constexpr (reverse_index) {
+            std::size_t incoming = 0;
+            for (std::size_t local = 0; local < st.has_history.size(); ++local)
+                if (st.has_history[local]) incoming += st.in_begin[local + 1] - st.in_begin[local];
+            if (incoming * 16 >= sh.size()) return false;
+            for (std::size_t local = 0; local < st.has_history.size(); ++local)
+                if (st.has_history[local]) flush_target(st, sh, local);
+            return true;
+        } else {
+            (void)st;
+            (void)sh;
+            return false;
+        }
+    }
 
     // Deferred mode with the reverse index: applies the kept spikes of local target `local` to each
     // of its incoming synapses that has not applied them yet, and empties its history. The
