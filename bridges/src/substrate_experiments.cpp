@@ -167,33 +167,43 @@ reward_result reward_experiment(const substrate_config& config, std::size_t pair
     return r;
 }
 
-long_idle_result long_idle(const substrate_config& config, std::size_t pairs, std::size_t presentations, double idle_ms) {
+long_idle_result long_idle(const substrate_config& config, std::size_t pairs, std::size_t presentations, double idle_ms,
+                           double piece_ms, const std::function<void(const idle_piece&)>& on_piece) {
     const auto t0 = std::chrono::steady_clock::now();
     substrate s(config);
     train_pairs(s, pairs, presentations);
     long_idle_result r;
     r.idle_ms = idle_ms;
     r.recall_before = pair_recall(s, pairs);
-    // Idle in hour-long pieces, watching the rates of each piece.
     double left = idle_ms;
     auto counts_before = s.network().spike_counts();
     while (left > 0.0) {
-        const double piece = std::min(left, 3.6e6);
+        const auto piece_start = std::chrono::steady_clock::now();
+        idle_piece p;
+        const double piece = std::min(left, piece_ms);
         const auto ev = s.idle(piece);
-        r.triggers += ev.size();
+        p.triggers = ev.size();
         for (const auto& e : ev) {
             const auto a = s.labels().find(e.labels.at(0)), b = s.labels().find(e.labels.at(1));
-            r.triggers_naming_learned_pairs += a && b && s.labels().pair_observations(*a, *b) > 0;
+            p.triggers_naming_learned_pairs += a && b && s.labels().pair_observations(*a, *b) > 0;
         }
         const auto counts = s.network().spike_counts();
-        for (std::size_t p = 0; p < counts.size(); ++p) {
-            const double n = double(s.network().population_at(p).size());
-            r.max_rate_hz = std::max(r.max_rate_hz, double(counts[p] - counts_before[p]) / n / (piece * 1e-3));
+        for (std::size_t q = 0; q < counts.size(); ++q) {
+            const double n = double(s.network().population_at(q).size());
+            p.max_rate_hz = std::max(p.max_rate_hz, double(counts[q] - counts_before[q]) / n / (piece * 1e-3));
         }
         counts_before = counts;
         left -= piece;
+        p.end_ms = idle_ms - left;
+        p.recall = pair_recall(s, pairs);
+        p.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - piece_start).count();
+        r.triggers += p.triggers;
+        r.triggers_naming_learned_pairs += p.triggers_naming_learned_pairs;
+        r.max_rate_hz = std::max(r.max_rate_hz, p.max_rate_hz);
+        r.pieces.push_back(p);
+        if (on_piece) on_piece(p);
     }
-    r.recall_after = pair_recall(s, pairs);
+    r.recall_after = r.pieces.empty() ? r.recall_before : r.pieces.back().recall;
     r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }

@@ -3,7 +3,7 @@
 //   lamina_substrate_experiments first-trigger [--seeds N] [--default]
 //   lamina_substrate_experiments false-triggers [--idle-ms MS]
 //   lamina_substrate_experiments reward [--idle-ms MS] [--presentations N] [--seeds N]
-//   lamina_substrate_experiments long-idle [--idle-ms MS]
+//   lamina_substrate_experiments long-idle [--idle-ms MS] [--piece-ms MS]   (a table row per piece)
 // Without --default the small configuration (substrate_config::small()) is used.
 #include "lamina/bridges/substrate_experiments.hpp"
 
@@ -24,10 +24,12 @@ int main(int argc, char** argv) {
     std::size_t seeds = 0;          // 0: each experiment's own default
     std::size_t presentations = 0;  // 0: each experiment's own default
     double idle_ms = 3.6e6;
+    double piece_ms = 3.6e6;        // long-idle: report every piece of this length
     for (int i = 2; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--default")) cfg = substrate_config{};
         else if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = std::strtoul(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--idle-ms") && i + 1 < argc) idle_ms = std::strtod(argv[++i], nullptr);
+        else if (!std::strcmp(argv[i], "--piece-ms") && i + 1 < argc) piece_ms = std::strtod(argv[++i], nullptr);
         else if (!std::strcmp(argv[i], "--presentations") && i + 1 < argc) presentations = std::strtoul(argv[++i], nullptr, 10);
         else {
             std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -75,7 +77,12 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
         }
     } else if (what == "long-idle") {
-        const auto r = long_idle(cfg, 10, 5, idle_ms);
+        std::printf("| idle h | max population rate Hz | triggers | naming learned pairs | recall (top 3) | wall s |\n|---|---|---|---|---|---|\n");
+        const auto r = long_idle(cfg, 10, 5, idle_ms, piece_ms, [](const idle_piece& p) {
+            std::printf("| %.2f | %.3f | %zu | %zu | %.3f | %.0f |\n", p.end_ms / 3.6e6, p.max_rate_hz, p.triggers,
+                        p.triggers_naming_learned_pairs, p.recall, p.wall_seconds);
+            std::fflush(stdout);
+        });
         std::printf("idle %.1f h: recall %.3f -> %.3f, max population rate %.3f Hz, %zu triggers (%zu naming learned pairs), wall %.0f s\n",
                     r.idle_ms / 3.6e6, r.recall_before, r.recall_after, r.max_rate_hz, r.triggers,
                     r.triggers_naming_learned_pairs, r.wall_seconds);

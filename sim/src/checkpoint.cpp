@@ -309,7 +309,9 @@ void read_devices(const hdf5::group& g, detail::device_set& D) {
 std::vector<std::string> fingerprint(const std::vector<std::unique_ptr<population>>& pops,
                                      const std::vector<projection>& projections, const detail::network_state& I) {
     std::vector<std::string> out;
-    for (const auto& p : pops) out.push_back(fmt::format("population {} {} {}", p->name(), p->model_name(), p->size()));
+    // " precise" only where set, so that other networks keep the fingerprints of earlier files.
+    for (const auto& p : pops)
+        out.push_back(fmt::format("population {} {} {}{}", p->name(), p->model_name(), p->size(), p->precise ? " precise" : ""));
     for (std::size_t k = 0; k < projections.size(); ++k) {
         const auto& P = projections[k];
         out.push_back(fmt::format("projection {} {} synapses{}", P.spec.name, I.projection_synapses.at(k),
@@ -352,8 +354,8 @@ checkpoint_header read_checkpoint_header(const std::string& path) {
 
 void network::save_checkpoint(const std::string& path) {
     if (load_failed_) throw error(path + ": " + half_loaded_message);
-    detail::refuse_precise_checkpoint(populations_, path);
     if (!built_) build();
+    detail::refuse_distributed_precise_checkpoint(populations_, path, state_->comm->size());
     auto& I = *state_;
     // Deferred plastic updates are applied, so the spike histories are empty and the state of
     // every synapse is its own (no per-shard history needs storing).
@@ -363,7 +365,12 @@ void network::save_checkpoint(const std::string& path) {
     // the rings are complete, as the file stores them.
     detail::complete_rings(eng);
     // Collective in a distributed run: the complete state arrives at rank 0, which writes it.
-    const auto blocks = detail::collect_checkpoint(eng, spike_counts_, synaptic_events_);
+    auto blocks = detail::collect_checkpoint(eng, spike_counts_, synaptic_events_);
+    // Precise spike times (one process): inputs in flight with their times, refractory ends inside
+    // a step, and the offsets of the last window's spikes.
+    for (std::size_t q = 0; q < populations_.size(); ++q)
+        if (I.precise[q]) detail::save_precise_state(eng, q, step_, blocks.populations[q]);
+    if (I.spikes.precise) blocks.exchange.f64["spike_offsets"] = I.spikes.offsets;
     std::string failure;
     if (I.comm->rank() == 0) {
         namespace fs = std::filesystem;
@@ -470,7 +477,7 @@ void network::check_loaded_state(const std::string& path, const std::vector<stat
 }
 
 void network::load_checkpoint(const std::string& path) {
-    detail::refuse_precise_checkpoint(populations_, path);
+    detail::refuse_distributed_precise_checkpoint(populations_, path, state_->comm->size());
     // A distributed run: every process reads the whole file (it must be at the same path on every
     // node, like the model file) and keeps its own part. The processes agree on whether the file
     // was usable before any of them changes, so an error on one stops all of them the same way.
@@ -512,6 +519,20 @@ void network::load_checkpoint(const std::string& path) {
             recs = read_block(f.open_group("recorders"));
             ex = read_block(f.open_group("exchange"));
             check_loaded_state(path, pop_blocks, proj_blocks, recs, ex);
+            {
+                detail::engine check{config_, populations_, projections_, *state_, shards_};
+                for (std::size_t q = 0; q < populations_.size(); ++q)
+                    if (populations_[q]->precise)
+                        detail::check_precise_state(check, q, pop_blocks[q], h.step,
+                                                    path + ": population '" + populations_[q]->name() + "'");
+                if (state_->spikes.precise) {
+                    const auto& offsets = ex.doubles(path + ": exchange", "spike_offsets",
+                                                     ex.integers(path, "spike_neurons", state_block::any_size).size());
+                    for (double o : offsets)
+                        if (!(o >= 0.0 && o <= config_.dt_ms))
+                            throw checkpoint_error(path + ": exchange: a spike offset outside [0, dt]");
+                }
+            }
             // A network that ran is remade as built before loading; weights set by set_weights()
             // are not part of that, so they must be in the file.
             for (std::size_t k = 0; k < projections_.size(); ++k)
@@ -563,6 +584,7 @@ void network::load_checkpoint(const std::string& path) {
             st.sum = b.doubles(o, "isi_sum", n);
             st.sum_sq = b.doubles(o, "isi_sum_sq", n);
             spike_counts_[q] = static_cast<std::uint64_t>(b.integers(o, "spike_count", 1)[0]);
+            if (I.precise[q]) detail::load_precise_state(eng, q, b);
         }
         for (std::size_t k = 0; k < projections_.size(); ++k) {
             auto& P = projections_[k];
@@ -624,6 +646,7 @@ void network::load_checkpoint(const std::string& path) {
         I.spikes.clear();
         detail::clear_arrival_lists(I);  // the loaded rings are complete
         I.spikes.neurons.assign(neurons.begin(), neurons.end());
+        if (I.spikes.precise) I.spikes.offsets = ex.doubles(owner, "spike_offsets", neurons.size());
         for (std::size_t m = 0; m + 3 < seg.size(); m += 4) {
             I.spikes.segments.push_back({seg[m], static_cast<std::uint32_t>(seg[m + 1]),
                                          static_cast<std::uint32_t>(seg[m + 2]), static_cast<std::uint32_t>(seg[m + 3])});

@@ -8,13 +8,17 @@
 
 namespace lamina::sim::detail {
 
-std::uint64_t deliver_window(engine& e, std::size_t s) {
+std::uint64_t deliver_window(engine& e, std::size_t s, const window_spikes& spikes) {
     auto& st = e.state;
     std::uint64_t events = 0;
-    const auto& merged = st.spikes.neurons;
+    // Usually state.spikes; a worker of a one-barrier region passes its own merged copy (only in
+    // networks whose every projection takes the loops below, see schedule.cpp).
+    const auto& merged = spikes.neurons;
     retire_arrival_lists(e, s);
-    prefetch_arrival_rows(e, s);
-    for (const auto& seg : st.spikes.segments) {
+    // (It reads state.spikes, which the caller rewrites while a worker of a one-barrier region
+    // delivers; such regions run only without per-arrival-step lists, which it serves.)
+    if (&spikes == &st.spikes) prefetch_arrival_rows(e, s);
+    for (const auto& seg : spikes.segments) {
         for (std::size_t k : st.outgoing[seg.population]) {
             const auto& P = e.projections[k];
             const auto& sh = P.shards[s];

@@ -7,11 +7,10 @@
 
 namespace lamina::sim::detail {
 
-void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts) {
-    auto& st = e.state;
+void merge_window(const engine& e, std::int64_t t0, std::int64_t W, int published, window_spikes& out) {
+    const auto& st = e.state;
     const std::size_t S = e.shards;
     const std::size_t npop = e.populations.size();
-    auto& out = st.spikes;
     out.clear();
     // Read positions in each shard's list (kept between windows: no allocation per window).
     static thread_local std::vector<std::size_t> offset;
@@ -20,13 +19,15 @@ void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std
         for (std::size_t q = 0; q < npop; ++q) {
             const auto begin = static_cast<std::uint32_t>(out.neurons.size());
             for (std::size_t s = 0; s < S; ++s) {
-                const std::uint32_t c = st.scratch[s].counts[static_cast<std::size_t>(k) * npop + q];
-                const std::uint32_t* src = st.scratch[s].spikes.data() + offset[s];
+                const auto& sc = st.scratch[s];
+                const auto& counts = published < 0 ? sc.counts : sc.published[published].counts;
+                const auto& spikes = published < 0 ? sc.spikes : sc.published[published].spikes;
+                const std::uint32_t c = counts[static_cast<std::size_t>(k) * npop + q];
+                const std::uint32_t* src = spikes.data() + offset[s];
                 out.neurons.insert(out.neurons.end(), src, src + c);
                 if (out.precise) {  // offsets of precise populations' spikes, 0 for the grid's
                     if (st.precise[q])
-                        out.offsets.insert(out.offsets.end(), st.scratch[s].offsets.data() + offset[s],
-                                           st.scratch[s].offsets.data() + offset[s] + c);
+                        out.offsets.insert(out.offsets.end(), sc.offsets.data() + offset[s], sc.offsets.data() + offset[s] + c);
                     else
                         out.offsets.insert(out.offsets.end(), c, 0.0);
                 }
@@ -36,6 +37,13 @@ void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std
             if (stop > begin) out.segments.push_back({t0 + k, static_cast<std::uint32_t>(q), begin, stop});
         }
     }
+}
+
+void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts,
+                     int published) {
+    auto& st = e.state;
+    auto& out = st.spikes;
+    merge_window(e, t0, W, published, out);
     st.comm->exchange(out);
     for (const auto& seg : out.segments) {
         spike_counts[seg.population] += seg.end - seg.begin;

@@ -240,6 +240,14 @@ struct alignas(64) shard_scratch {
     std::vector<std::uint32_t> spikes;  // local indices, in (step, population, index) order
     std::vector<std::uint32_t> counts;  // spikes per (step in window, population)
     std::vector<double> offsets;        // precise populations: offsets parallel to spikes (else unused)
+    // Windows run as one team region with one barrier each (schedule.cpp): the shard's spikes of
+    // a window copied where the other shards read them, double-buffered (the owner writes window
+    // i + 1's while the others still merge window i's), and, on a worker, the merged list of the
+    // window before (the caller delivers from network_state::spikes, which it makes meanwhile).
+    struct published_spikes {
+        std::vector<std::uint32_t> spikes, counts;
+    } published[2];
+    window_spikes merged;
     // Synaptic events delivered since the schedule last collected them (written by the shard's
     // thread every window, read once per run: a line of its own).
     alignas(64) std::uint64_t events = 0;
@@ -332,13 +340,18 @@ struct engine {
 // The phases of one min-delay window [t0, t0 + W), in order:
 // delivery.cpp: the previous window's spikes into shard s's input rings (and plastic queues);
 // returns the synaptic events delivered.
-std::uint64_t deliver_window(engine& e, std::size_t shard);
+std::uint64_t deliver_window(engine& e, std::size_t shard, const window_spikes& spikes);
 // update.cpp: for each step and population, shard s's devices, plastic arrivals, neuron update
 // and samples; its spikes go to state.scratch[s].
 void update_window(engine& e, std::size_t shard, std::int64_t t0, std::int64_t W);
 // exchange.cpp: merges the shards' spikes in canonical order, exchanges them through the
 // communicator, and updates spike counts and interval statistics.
-void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts);
+// `published` < 0: from the shards' own buffers; 0 or 1: from their published copies of that parity.
+void exchange_window(engine& e, std::int64_t t0, std::int64_t W, std::vector<std::uint64_t>& spike_counts,
+                     int published = -1);
+// The merge alone (no communicator, no statistics), into `out`: what exchange_window makes on one
+// process, so a worker of a one-barrier region can make its own copy of it.
+void merge_window(const engine& e, std::int64_t t0, std::int64_t W, int published, window_spikes& out);
 // recording.cpp: spike, state, signal, weight and rate recorders take the window's data (after
 // `flush` brings deferred plastic weights up to date when a weight sample is due).
 void record_window(engine& e, const network& net, recording_sink* sink, std::int64_t step_after,

@@ -13,6 +13,7 @@
 #include "lamina/sim/checkpoint.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace lamina::sim::detail {
 
@@ -39,12 +40,107 @@ void check_precise(const population& pop, const std::vector<projection>& project
     }
 }
 
-void refuse_precise_checkpoint(const std::vector<std::unique_ptr<population>>& pops, const std::string& path) {
+void refuse_distributed_precise_checkpoint(const std::vector<std::unique_ptr<population>>& pops, const std::string& path,
+                                           int ranks) {
+    if (ranks <= 1) return;
     for (const auto& p : pops)
         if (p->precise)
             throw checkpoint_error(path + ": " + label(*p) +
-                        " has precise spike times (precise = true); checkpoints do not hold their state yet (inputs in "
-                        "flight with their times inside a step, refractory periods ending inside a step)");
+                                   " has precise spike times (precise = true); checkpoints of distributed runs do not "
+                                   "hold their state yet (a single process does)");
+}
+
+namespace {
+
+// The inputs in flight of precise population q, each with its arrival step, in (arrival step,
+// neuron, time, delivery order) order: per neuron the order of precise_before, which the update
+// sorts by.
+struct input_in_flight {
+    std::int64_t step;
+    precise_input in;
+};
+
+std::vector<input_in_flight> inputs_in_flight(const engine& e, std::size_t q, std::int64_t now) {
+    const auto& pp = *e.state.precise[q];
+    std::vector<input_in_flight> all;
+    for (const auto& shard : pp.inputs) {
+        const auto R = static_cast<std::int64_t>(shard.size());
+        for (std::int64_t r = 0; r < R; ++r)
+            for (const auto& in : shard[static_cast<std::size_t>(r)]) {
+                // Slot r holds the arrivals of the one step n in [now, now + R) with n % R == r.
+                const std::int64_t step = now + ((r - now % R) + R) % R;
+                all.push_back({step, in});
+            }
+    }
+    std::sort(all.begin(), all.end(), [](const input_in_flight& a, const input_in_flight& b) {
+        if (a.step != b.step) return a.step < b.step;
+        return precise_before(a.in, b.in);
+    });
+    return all;
+}
+
+} // namespace
+
+void save_precise_state(const engine& e, std::size_t q, std::int64_t step, state_block& b) {
+    const auto& pp = *e.state.precise[q];
+    b.f64["precise_release"] = pp.release;
+    const auto all = inputs_in_flight(e, q, step);
+    auto& steps = b.i64["precise_input_step"];
+    auto& neuron = b.i64["precise_input_neuron"];
+    auto& port = b.i64["precise_input_port"];
+    auto& time = b.f64["precise_input_time"];
+    auto& weight = b.f64["precise_input_weight"];
+    for (const auto& x : all) {
+        steps.push_back(x.step);
+        neuron.push_back(x.in.neuron);
+        port.push_back(x.in.port);
+        time.push_back(x.in.time);
+        weight.push_back(x.in.weight);
+    }
+}
+
+void check_precise_state(const engine& e, std::size_t q, const state_block& b, std::int64_t step, const std::string& owner) {
+    const auto& pop = *e.populations[q];
+    const std::size_t n = pop.size();
+    const auto& release = b.doubles(owner, "precise_release", n);
+    for (double r : release)
+        if (!(r >= 0.0 && r <= e.config.dt_ms)) throw checkpoint_error(owner + ": 'precise_release' outside [0, dt]");
+    const auto& steps = b.integers(owner, "precise_input_step", state_block::any_size);
+    const std::size_t m = steps.size();
+    const auto& neurons = b.integers(owner, "precise_input_neuron", m);
+    const auto& ports = b.integers(owner, "precise_input_port", m);
+    const auto& times = b.doubles(owner, "precise_input_time", m);
+    const auto& weights = b.doubles(owner, "precise_input_weight", m);
+    const auto R = static_cast<std::int64_t>(pop.ring_slots());
+    for (std::size_t k = 0; k < m; ++k) {
+        if (steps[k] < step || steps[k] >= step + R || (k > 0 && steps[k] < steps[k - 1]))
+            throw checkpoint_error(owner + ": a precise input in flight arrives outside the next " + std::to_string(R) +
+                                   " steps, or out of order");
+        if (neurons[k] < 0 || std::size_t(neurons[k]) >= n || ports[k] < 0 || std::size_t(ports[k]) >= pop.ports().size())
+            throw checkpoint_error(owner + ": a precise input in flight to a neuron or port outside the population");
+        if (!(times[k] >= 0.0 && times[k] <= e.config.dt_ms) || !std::isfinite(weights[k]))
+            throw checkpoint_error(owner + ": a precise input in flight with a time outside its step or a weight that "
+                                           "is not finite");
+    }
+}
+
+void load_precise_state(engine& e, std::size_t q, const state_block& b) {
+    auto& pp = *e.state.precise[q];
+    const std::string owner = "population";
+    pp.release = b.doubles(owner, "precise_release", pp.release.size());
+    const auto& steps = b.integers(owner, "precise_input_step", state_block::any_size);
+    const auto& neurons = b.integers(owner, "precise_input_neuron", steps.size());
+    const auto& ports = b.integers(owner, "precise_input_port", steps.size());
+    const auto& times = b.doubles(owner, "precise_input_time", steps.size());
+    const auto& weights = b.doubles(owner, "precise_input_weight", steps.size());
+    const auto& bounds = e.state.bounds[q];
+    // Loaded inputs keep their order per neuron and come before every later delivery, as they did.
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        const auto i = static_cast<std::size_t>(neurons[k]);
+        const std::size_t s = static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), i) - bounds.begin()) - 1;
+        auto& slot = pp.inputs[s][static_cast<std::size_t>(steps[k]) % pp.inputs[s].size()];
+        slot.push_back({times[k], weights[k], static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(ports[k]), pp.order[s]++});
+    }
 }
 
 void setup_precise_populations(engine& e) {

@@ -20,10 +20,21 @@ struct precise_population {
 // population and `precise`): a model without them, per-neuron parameters, event or automatic
 // update, plastic projections onto it. Nothing for a population on the grid.
 void check_precise(const population& pop, const std::vector<projection>& projections);
-// Checkpoints do not hold the state precise spike times add (inputs in flight with their times,
-// refractory ends inside a step): saving or loading a network with a precise population is
-// refused with sim::error naming the file and the population.
-void refuse_precise_checkpoint(const std::vector<std::unique_ptr<population>>& pops, const std::string& path);
+// Checkpoints hold the state precise spike times add (save_precise_state) in one process only:
+// saving or loading a distributed network (`ranks` > 1) with a precise population is refused with
+// checkpoint_error naming the file and the population.
+void refuse_distributed_precise_checkpoint(const std::vector<std::unique_ptr<population>>& pops, const std::string& path,
+                                           int ranks);
+// The state precise population q adds to its checkpoint block at step `step` (the next to run), in a form that does not depend on
+// the thread count: each neuron's end of refractoriness inside its step, and the inputs in flight
+// as (arrival step, neuron, time in the step, weight, port), in arrival step order and, per
+// neuron, in the order the update would take them.
+void save_precise_state(const engine& e, std::size_t q, std::int64_t step, state_block& b);
+// Checks that block b holds precise population q's state, whole and in range, for a checkpoint of
+// step `step` (checkpoint_error naming `owner` otherwise); changes nothing.
+void check_precise_state(const engine& e, std::size_t q, const state_block& b, std::int64_t step, const std::string& owner);
+// Loads what check_precise_state accepted into a network whose precise runtime was just set up.
+void load_precise_state(engine& e, std::size_t q, const state_block& b);
 // At build, after the shard scratch buffers exist: checks every population that asks for precise
 // spike times (parameter_error naming the population and `precise`) and sets up their runtime.
 void setup_precise_populations(engine& e);

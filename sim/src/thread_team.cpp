@@ -140,6 +140,8 @@ thread_team::counters thread_team::statistics() const noexcept {
     c.withdrawn = withdrawn_;
     c.preemptions = caller_preemptions_;
     c.caller_wait_ns = caller_wait_ns_;
+    c.window_regions = window_regions_;
+    c.barrier_windows = barrier_windows_;
     for (int w = 1; w < size_; ++w) {
         c.worker_sleeps += slots_[w].own.sleeps.load(std::memory_order_relaxed);
         c.preemptions += slots_[w].own.preemptions.load(std::memory_order_relaxed);
@@ -194,9 +196,14 @@ void thread_team::worker_main(int index) {
         if (!later(seq, st >> 2)) continue;
         if (!s.state.state.compare_exchange_strong(st, (seq << 2) | taken, std::memory_order_acq_rel)) continue;
         std::exception_ptr error;
-        run_share(index, s.offer.tasks.load(std::memory_order_relaxed), s.offer.width.load(std::memory_order_relaxed),
-                  s.offer.fn.load(std::memory_order_relaxed), s.offer.ctx.load(std::memory_order_relaxed),
-                  s.offer.a.load(std::memory_order_relaxed), s.offer.b.load(std::memory_order_relaxed), error);
+        if (s.offer.windowed.load(std::memory_order_relaxed))
+            worker_windows(index, s.offer.tasks.load(std::memory_order_relaxed), s.offer.width.load(std::memory_order_relaxed),
+                           s.offer.window_base.load(std::memory_order_relaxed),
+                           *static_cast<const window_calls*>(s.offer.ctx.load(std::memory_order_relaxed)), error);
+        else
+            run_share(index, s.offer.tasks.load(std::memory_order_relaxed), s.offer.width.load(std::memory_order_relaxed),
+                      s.offer.fn.load(std::memory_order_relaxed), s.offer.ctx.load(std::memory_order_relaxed),
+                      s.offer.a.load(std::memory_order_relaxed), s.offer.b.load(std::memory_order_relaxed), error);
         if (error) s.rare.error = error;
         s.state.state.store((seq << 2) | done, std::memory_order_seq_cst);
         if (s.rare.caller_sleeping.load(std::memory_order_seq_cst)) wake(s.state.state);
@@ -227,6 +234,7 @@ void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx
         o.width.store(w, std::memory_order_relaxed);
         o.a.store(a, std::memory_order_relaxed);
         o.b.store(b, std::memory_order_relaxed);
+        o.windowed.store(0, std::memory_order_relaxed);
         o.seq.store(seq, std::memory_order_seq_cst);
         if (slots_[p].rare.worker_sleeping.load(std::memory_order_seq_cst)) wake(o.seq);
     }
@@ -265,6 +273,183 @@ void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx
         }
     }
     if (first) std::rethrow_exception(first);
+}
+
+std::uint32_t thread_team::barrier(int self, int width, std::uint32_t number, std::uint32_t flags, std::int64_t& waited_ns,
+                                   bool& preempted) noexcept {
+    number &= 0x3fffffffu;
+    auto& mine = slots_[self].arrival;
+    mine.word.store((number << 2) | flags, std::memory_order_seq_cst);
+    if (mine.sleepers.load(std::memory_order_seq_cst)) wake(mine.word);
+    std::uint32_t all = flags;
+    for (int p = 0; p < width; ++p) {
+        if (p == self) continue;
+        auto& other = slots_[p].arrival;
+        // The other may already have passed this barrier and arrived at the next one (it saw this
+        // participant's arrival), never further: arrived means at this barrier or the next.
+        auto ahead = [&](std::uint32_t word) { return ((word >> 2) - number) & 0x3fffffffu; };
+        auto arrived = [&] { return ahead(other.word.load(std::memory_order_acquire)) <= 1; };
+        if (!arrived()) {
+            std::int64_t waited = 0;
+            bool pre = false;
+            const bool ok = spin_until(arrived, waited, pre);
+            waited_ns += waited;
+            preempted = preempted || pre;
+            if (!ok) {
+                // Announce the sleep before the last look (both sides sequentially consistent).
+                other.sleepers.fetch_add(1, std::memory_order_seq_cst);
+                for (std::uint32_t d; ahead(d = other.word.load(std::memory_order_seq_cst)) > 1;)
+                    sleep_while_equal(other.word, d);
+                other.sleepers.fetch_sub(1, std::memory_order_relaxed);
+            }
+        }
+        // Its flags at this barrier; one that went on to the next had none but the caller's
+        // `more` (without it there is no next window, and a participant that failed stops).
+        const std::uint32_t word = other.word.load(std::memory_order_acquire);
+        all |= ahead(word) == 0 ? (word & 3u) : (p == 0 ? arrival_more : 0u);
+    }
+    return all;
+}
+
+void thread_team::worker_windows(int index, std::size_t tasks, int width, std::uint32_t base, const window_calls& c,
+                                 std::exception_ptr& error) noexcept {
+    auto& s = slots_[index];
+    for (std::int64_t i = 0;; ++i) {
+        if (!error) {
+            try {
+                for (std::size_t t = static_cast<std::size_t>(index); t < tasks; t += static_cast<std::size_t>(width))
+                    c.body(c.body_ctx, t, i, index);
+            } catch (...) {
+                error = std::current_exception();
+            }
+        }
+        std::int64_t waited = 0;
+        bool preempted = false;
+        const std::uint32_t all =
+            barrier(index, width, base + static_cast<std::uint32_t>(i), error ? arrival_failed : 0u, waited, preempted);
+        add(s.own.wait_ns, static_cast<std::uint64_t>(waited));
+        if (preempted) add(s.own.preemptions, 1);
+        if (!(all & arrival_more) || (all & arrival_failed)) return;
+    }
+}
+
+std::int64_t thread_team::run_windows_erased(std::size_t tasks, int width, const window_calls& c) {
+    const int w = static_cast<int>(std::min<std::size_t>({static_cast<std::size_t>(std::max(width, 1)),
+                                                         static_cast<std::size_t>(size_), std::max<std::size_t>(tasks, 1)}));
+    if (w <= 1) {
+        for (std::int64_t i = 0;; ++i) {
+            for (std::size_t t = 0; t < tasks; ++t) c.body(c.body_ctx, t, i, 0);
+            const bool more = c.more(c.more_ctx, i);
+            c.after(c.after_ctx, i);
+            if (!more) return i + 1;
+        }
+    }
+    ++regions_;
+    ++window_regions_;
+    seq_ = (seq_ + 1) & 0x3fffffffu;
+    if (seq_ == 0) seq_ = 1;
+    const std::uint32_t seq = seq_;
+    const std::uint32_t base = (barriers_ + 1) & 0x3fffffffu;
+    for (int p = 1; p < w; ++p) {
+        auto& o = slots_[p].offer;
+        o.fn.store(nullptr, std::memory_order_relaxed);
+        o.ctx.store(const_cast<void*>(static_cast<const void*>(&c)), std::memory_order_relaxed);
+        o.tasks.store(tasks, std::memory_order_relaxed);
+        o.width.store(w, std::memory_order_relaxed);
+        o.windowed.store(1, std::memory_order_relaxed);
+        o.window_base.store(base, std::memory_order_relaxed);
+        o.seq.store(seq, std::memory_order_seq_cst);
+        if (slots_[p].rare.worker_sleeping.load(std::memory_order_seq_cst)) wake(o.seq);
+    }
+    std::exception_ptr failed;  // a task's (ends the region after its window)
+    std::exception_ptr later;   // more()'s or after()'s (ends it after the next window)
+    for (int p = 1; p < w; ++p) slots_[p].withdrawn_from_windows = false;
+    std::int64_t i = 0;
+    for (;; ++i) {
+        if (!failed) {
+            try {
+                for (std::size_t t = 0; t < tasks; t += static_cast<std::size_t>(w)) c.body(c.body_ctx, t, i, 0);
+            } catch (...) {
+                failed = std::current_exception();
+            }
+        }
+        bool more = false;
+        if (!failed && !later) {
+            try {
+                more = c.more(c.more_ctx, i);
+            } catch (...) {
+                later = std::current_exception();
+            }
+        }
+        if (i == 0) {
+            // Workers that have not started: their shares of window 0 run here, their arrivals
+            // are written for them, and the region ends after this window.
+            for (int p = 1; p < w; ++p) {
+                auto& s = slots_[p];
+                std::uint32_t st = s.state.state.load(std::memory_order_acquire);
+                if ((st >> 2) == seq ||
+                    !s.state.state.compare_exchange_strong(st, (seq << 2) | withdrawn, std::memory_order_acq_rel))
+                    continue;
+                s.withdrawn_from_windows = true;
+                ++withdrawn_;
+                more = false;
+                if (!failed) {
+                    try {
+                        for (std::size_t t = static_cast<std::size_t>(p); t < tasks; t += static_cast<std::size_t>(w))
+                            c.body(c.body_ctx, t, 0, p);
+                    } catch (...) {
+                        failed = std::current_exception();
+                    }
+                }
+                s.arrival.word.store((base << 2) | (failed ? arrival_failed : 0u), std::memory_order_seq_cst);
+                if (s.arrival.sleepers.load(std::memory_order_seq_cst)) wake(s.arrival.word);
+            }
+        }
+        std::int64_t waited = 0;
+        bool preempted = false;
+        const std::uint32_t all = barrier(0, w, base + static_cast<std::uint32_t>(i),
+                                          (more ? arrival_more : 0u) | (failed ? arrival_failed : 0u), waited, preempted);
+        caller_wait_ns_ += static_cast<std::uint64_t>(waited);
+        caller_preemptions_ += preempted;
+        ++barrier_windows_;
+        if (all & arrival_failed) break;
+        if (!later) {
+            try {
+                c.after(c.after_ctx, i);
+            } catch (...) {
+                later = std::current_exception();
+            }
+        }
+        if (!more) break;
+    }
+    barriers_ = (base + static_cast<std::uint32_t>(i)) & 0x3fffffffu;
+    // The workers leave after the last barrier; wait until each has said so.
+    for (int p = 1; p < w; ++p) {
+        if (slots_[p].withdrawn_from_windows) continue;
+        auto& s = slots_[p];
+        const std::uint32_t finished = (seq << 2) | done;
+        if (s.state.state.load(std::memory_order_acquire) != finished) {
+            std::int64_t waited = 0;
+            bool preempted = false;
+            const bool ok = spin_until([&] { return s.state.state.load(std::memory_order_acquire) == finished; }, waited,
+                                       preempted);
+            caller_wait_ns_ += static_cast<std::uint64_t>(waited);
+            if (!ok) {
+                s.rare.caller_sleeping.store(1, std::memory_order_seq_cst);
+                for (std::uint32_t d; (d = s.state.state.load(std::memory_order_seq_cst)) != finished;)
+                    sleep_while_equal(s.state.state, d);
+                s.rare.caller_sleeping.store(0, std::memory_order_relaxed);
+                ++caller_sleeps_;
+            }
+        }
+        if (s.rare.error) {
+            auto e = std::exchange(s.rare.error, nullptr);
+            if (!failed) failed = e;
+        }
+    }
+    if (failed) std::rethrow_exception(failed);
+    if (later) std::rethrow_exception(later);
+    return i + 1;
 }
 
 } // namespace lamina::sim

@@ -221,3 +221,40 @@ TEST_CASE("One hour of idle time names no unseen pair, with learning off and on"
         CHECK(r.unseen_pair_triggers == 0);
     }
 }
+
+namespace {
+// What the long-idle experiment promises for every piece of the idle period: rates bounded (far
+// below the rates of a presentation), the trained pairs still retrievable, and every trigger naming
+// a pair that was trained.
+void check_long_idle(const bridges::long_idle_result& r, std::size_t expected_pieces) {
+    REQUIRE(r.pieces.size() == expected_pieces);
+    CHECK(r.recall_before >= 0.9);
+    for (const auto& p : r.pieces) {
+        INFO("idle piece ending at " << p.end_ms / 3.6e6 << " h");
+        CHECK(p.max_rate_hz < 5.0);
+        CHECK(p.recall >= 0.9);
+        CHECK(p.triggers_naming_learned_pairs == p.triggers);
+    }
+    CHECK(r.triggers > 0);
+    CHECK(r.pieces.back().end_ms == r.idle_ms);
+}
+} // namespace
+
+TEST_CASE("Two minutes of idle time keep rates bounded, recall intact and triggers on learned pairs, minute by minute",
+          "[substrate]") {
+    std::size_t seen = 0;
+    const auto r = bridges::long_idle(substrate_config::small(), 10, 5, 120000.0, 60000.0,
+                                      [&](const bridges::idle_piece&) { ++seen; });
+    CHECK(seen == 2);
+    check_long_idle(r, 2);
+}
+
+TEST_CASE("Eight hours of idle time keep rates bounded, recall intact and triggers on learned pairs, hour by hour",
+          "[substrate][long]") {
+    const auto r = bridges::long_idle(substrate_config::small(), 10, 5, 8 * 3.6e6, 3.6e6,
+                                      [](const bridges::idle_piece& p) {
+                                          std::printf("idle %.0f h: max rate %.3f Hz, %zu triggers, recall %.3f\n",
+                                                      p.end_ms / 3.6e6, p.max_rate_hz, p.triggers, p.recall);
+                                      });
+    check_long_idle(r, 8);
+}

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -159,6 +160,165 @@ TEST_CASE("an exception in a task reaches the caller and the team stays usable",
         std::atomic<int> after{0};
         team.run(2, 2, [&](std::size_t) { after.fetch_add(1); });
         CHECK(after.load() == 2);
+    }
+}
+
+namespace {
+
+// A run_windows region over `tasks` tasks: window i's tasks check that every task of window i - 1
+// had finished (double buffers of window numbers), the caller's after(i) that every task of
+// window i had, and that the after() calls come in order. Stops after window `last`.
+struct window_sequence {
+    std::size_t tasks;
+    std::int64_t last;
+    std::vector<std::atomic<std::int64_t>> done[2];
+    std::vector<std::atomic<int>> runs;  // [window * tasks + task]
+    std::atomic<int> stale{0};
+    std::vector<std::int64_t> afters;
+    int after_mismatch = 0;
+    window_sequence(std::size_t n, std::int64_t windows)
+        : tasks(n), last(windows - 1), runs(static_cast<std::size_t>(windows) * n) {
+        for (auto& d : done) {
+            d = std::vector<std::atomic<std::int64_t>>(n);
+            for (auto& x : d) x.store(-1);
+        }
+    }
+    void body(std::size_t t, std::int64_t i, int width) {
+        // Window 0 of the caller waits (at most 50 ms) until the workers have started theirs, else
+        // a share not started when the caller is done is withdrawn and the region ends there.
+        if (i == 0 && t == 0)
+            for (auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+                 std::chrono::steady_clock::now() < until;) {
+                bool all = true;
+                for (std::size_t u = 1; u < std::min<std::size_t>(tasks, std::size_t(width)); ++u)
+                    all = all && runs[u].load() > 0;
+                if (all) break;
+            }
+        if (i > 0)
+            for (std::size_t u = 0; u < tasks; ++u)
+                if (done[(i - 1) & 1][u].load() != i - 1) stale.fetch_add(1);
+        runs[static_cast<std::size_t>(i) * tasks + t].fetch_add(1);
+        done[i & 1][t].store(i);
+    }
+    void after(std::int64_t i) {
+        afters.push_back(i);
+        for (std::size_t u = 0; u < tasks; ++u)
+            if (done[i & 1][u].load() != i) ++after_mismatch;
+    }
+};
+
+} // namespace
+
+TEST_CASE("a window sequence runs every task of every window once, a barrier apart", "[thread_team][windows]") {
+    thread_team team(3);
+    for (std::size_t tasks : {1u, 2u, 3u, 5u}) {
+        for (std::int64_t windows : {1, 2, 7, 3000}) {
+            window_sequence w(tasks, windows);
+            auto body = [&](std::size_t t, std::int64_t i, std::int64_t) { w.body(t, i, team.size()); };
+            auto more = [&](std::int64_t i) { return i < w.last; };
+            auto after = [&](std::int64_t i) { w.after(i); };
+            INFO(tasks << " tasks, " << windows << " windows");
+            const auto withdrawn = team.statistics().withdrawn;
+            const std::int64_t ran = team.run_windows(tasks, 3, body, more, after);
+            // All windows, unless a worker had not started by the end of window 0 (on a loaded
+            // machine, despite the caller's wait): then window 0 alone.
+            if (ran != windows) {
+                CHECK(ran == 1);
+                CHECK(team.statistics().withdrawn > withdrawn);
+            }
+            for (std::size_t k = 0; k < w.runs.size(); ++k) REQUIRE(w.runs[k].load() == (k < std::size_t(ran) * tasks ? 1 : 0));
+            CHECK(w.stale.load() == 0);
+            CHECK(w.after_mismatch == 0);
+            REQUIRE(w.afters.size() == static_cast<std::size_t>(ran));
+            for (std::int64_t i = 0; i < ran; ++i) CHECK(w.afters[static_cast<std::size_t>(i)] == i);
+        }
+    }
+    if (team.size() > 1) {
+        const auto c = team.statistics();
+        INFO("window regions " << c.window_regions << ", withdrawn " << c.withdrawn);
+        CHECK(c.window_regions > 0);
+        CHECK(c.barrier_windows > c.window_regions);  // regions of several windows did run
+    }
+}
+
+TEST_CASE("a window sequence whose worker sleeps or is late still runs every task once", "[thread_team][windows]") {
+    // Workers sent to rest before each region: window 0 often ends before the worker wakes, the
+    // caller then withdraws its share and the region ends after that window.
+    thread_team team(2);
+    std::int64_t total = 0;
+    for (int round = 0; round < 300; ++round) {
+        window_sequence w(2, 4);
+        auto body = [&](std::size_t t, std::int64_t i, std::int64_t) {
+            if (i == 0 && t == 0) std::this_thread::sleep_for(std::chrono::microseconds(round % 3 == 0 ? 200 : 0));
+            w.body(t, i, 1);  // (no waiting in window 0: withdrawals wanted)
+        };
+        auto more = [&](std::int64_t i) { return i < w.last; };
+        auto after = [&](std::int64_t i) { w.after(i); };
+        const std::int64_t ran = team.run_windows(2, 2, body, more, after);
+        REQUIRE(ran >= 1);
+        REQUIRE(ran <= 4);
+        for (std::size_t k = 0; k < static_cast<std::size_t>(ran) * 2; ++k) REQUIRE(w.runs[k].load() == 1);
+        for (std::size_t k = static_cast<std::size_t>(ran) * 2; k < w.runs.size(); ++k) REQUIRE(w.runs[k].load() == 0);
+        REQUIRE(w.stale.load() == 0);
+        REQUIRE(w.after_mismatch == 0);
+        REQUIRE(w.afters.size() == static_cast<std::size_t>(ran));
+        total += ran;
+        team.rest();
+        if (round % 10 == 0) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    const auto c = team.statistics();
+    INFO("windows " << total << ", withdrawn " << c.withdrawn << ", worker sleeps " << c.worker_sleeps);
+    // A withdrawn share ends its region after window 0; a region whose worker took part ran all 4.
+    if (team.size() > 1) CHECK(total == 4 * 300 - 3 * std::int64_t(c.withdrawn));
+}
+
+TEST_CASE("an exception in a window ends the sequence and reaches the caller", "[thread_team][windows]") {
+    // (A worker that had not started by the end of window 0 loses its share and the region ends
+    // there, before anything throws: such attempts are repeated.)
+    thread_team team(2);
+    for (int bad : {0, 1, -1}) {  // the task of window 5 that throws; -1: after(3) throws
+        DYNAMIC_SECTION("thrower " << bad) {
+            bool seen = false;
+            for (int attempt = 0; attempt < 50 && !seen; ++attempt) {
+                std::vector<std::atomic<int>> runs(2 * 10);
+                std::vector<std::int64_t> afters;
+                auto body = [&](std::size_t t, std::int64_t i, std::int64_t) {
+                    if (i == 0 && t == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    runs[static_cast<std::size_t>(i) * 2 + t].fetch_add(1);
+                    if (i == 5 && static_cast<int>(t) == bad) throw std::runtime_error("task failed");
+                };
+                auto more = [](std::int64_t i) { return i < 9; };
+                auto after = [&](std::int64_t i) {
+                    afters.push_back(i);
+                    if (bad < 0 && i == 3) throw std::runtime_error("after failed");
+                };
+                std::string message;
+                try {
+                    team.run_windows(2, 2, body, more, after);
+                } catch (const std::runtime_error& e) {
+                    message = e.what();
+                }
+                if (team.size() > 1 && runs[2].load() == 0) continue;  // ended after window 0
+                seen = true;
+                if (bad >= 0) {
+                    // Window 5 ran (both tasks) without its after(); nothing later ran.
+                    CHECK(message == "task failed");
+                    for (std::size_t k = 0; k < 12; ++k) CHECK(runs[k].load() == 1);
+                    for (std::size_t k = 12; k < runs.size(); ++k) CHECK(runs[k].load() == 0);
+                    CHECK(afters == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+                } else {
+                    // The workers were already in window 4, which completes; nothing later runs.
+                    CHECK(message == "after failed");
+                    for (std::size_t k = 0; k < 10; ++k) CHECK(runs[k].load() == 1);
+                    for (std::size_t k = 10; k < runs.size(); ++k) CHECK(runs[k].load() == 0);
+                    CHECK(afters == std::vector<std::int64_t>{0, 1, 2, 3});
+                }
+            }
+            CHECK(seen);
+            std::atomic<int> ran{0};
+            team.run(2, 2, [&](std::size_t) { ran.fetch_add(1); });
+            CHECK(ran.load() == 2);  // the team stays usable
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,13 +60,26 @@ struct reward_result {
 reward_result reward_experiment(const substrate_config& config, std::size_t pairs, std::size_t presentations,
                                 double idle_ms);
 
+// One piece (an hour, or the rest) of a long idle period.
+struct idle_piece {
+    double end_ms = 0.0;                   // idle time at the end of the piece
+    double max_rate_hz = 0.0;              // largest population rate over the piece
+    std::size_t triggers = 0, triggers_naming_learned_pairs = 0;
+    double recall = 0.0;                   // pair recall (top 3) at the end of the piece
+    double wall_seconds = 0.0;
+};
 struct long_idle_result {
     double idle_ms = 0.0;
     double recall_before = 0.0, recall_after = 0.0;
     double max_rate_hz = 0.0;              // largest population rate over the idle period
     std::size_t triggers = 0, triggers_naming_learned_pairs = 0;
     double wall_seconds = 0.0;
+    std::vector<idle_piece> pieces;
 };
-long_idle_result long_idle(const substrate_config& config, std::size_t pairs, std::size_t presentations, double idle_ms);
+// Trains `pairs` label pairs `presentations` times, then idles for idle_ms in pieces of at most
+// piece_ms; `on_piece` (if set) sees each piece as it ends, so a run of hours reports as it goes.
+// Recall is read from the weights only, so measuring it does not change the run.
+long_idle_result long_idle(const substrate_config& config, std::size_t pairs, std::size_t presentations, double idle_ms,
+                           double piece_ms = 3.6e6, const std::function<void(const idle_piece&)>& on_piece = {});
 
 } // namespace lamina::bridges

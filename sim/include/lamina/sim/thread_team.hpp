@@ -78,6 +78,31 @@ public:
                    const_cast<void*>(static_cast<const void*>(&body)), a, b);
     }
 
+    // Runs a sequence of windows as one region with one barrier per window instead of a hand-off
+    // there and back: body(t, i, p) runs task t of window i (i = 0, 1, ...) on participant p
+    // (= t % width, as in run()). Between windows every participant waits only until all have
+    // finished the window (each writes its own arrival line and reads the others'); then the
+    // workers go straight on with window i + 1 while the caller runs after(i) (the schedule's
+    // serial part) and then its own tasks of window i + 1. So after(i) must touch nothing that
+    // window i + 1's tasks read or write, and window i + 1's tasks must not read window i's
+    // results that window i + 2 overwrites (double buffers).
+    // more(i), called by the caller after its tasks of window i and before the barrier, says
+    // whether window i + 1 follows. A worker that had not taken its share by the end of window 0
+    // has it withdrawn: the caller runs it, and the region ends after window 0. An exception in
+    // a task ends the region after its window (after(i) is skipped) and is rethrown here; one in
+    // after(i) ends it after window i + 1. Returns the number of windows run.
+    template <class Body, class More, class After>
+    std::int64_t run_windows(std::size_t tasks, int width, Body& body, More& more, After& after) {
+        window_calls c;
+        c.body = [](void* ctx, std::size_t t, std::int64_t i, std::int64_t p) { (*static_cast<Body*>(ctx))(t, i, p); };
+        c.body_ctx = &body;
+        c.more = [](void* ctx, std::int64_t i) { return static_cast<bool>((*static_cast<More*>(ctx))(i)); };
+        c.more_ctx = &more;
+        c.after = [](void* ctx, std::int64_t i) { (*static_cast<After*>(ctx))(i); };
+        c.after_ctx = &after;
+        return run_windows_erased(tasks, width, c);
+    }
+
     // Tells the workers that no region follows soon (the schedule settled on one thread): they
     // sleep now instead of spinning out their budget, which on a busy machine is CPU taken from
     // the caller and from everyone else. The next region wakes them.
@@ -93,6 +118,8 @@ public:
         std::uint64_t rested = 0;           // worker spins ended by rest()
         std::uint64_t caller_wait_ns = 0;   // the caller's wall time waiting for shares in progress
         std::uint64_t worker_wait_ns = 0;   // the workers' wall time spinning for the next offer
+        std::uint64_t window_regions = 0;   // run_windows regions with more than one participant
+        std::uint64_t barrier_windows = 0;  // windows those regions ran (one barrier each)
     };
     counters statistics() const noexcept;
     // The current spin budget in ns (shared by the team's waiters).
@@ -112,6 +139,15 @@ private:
         std::atomic<std::int64_t> a{0}, b{0};
         std::atomic<int> width{1};
         std::atomic<std::uint32_t> rest{0};  // the last region before the caller called rest()
+        std::atomic<std::uint32_t> windowed{0};  // 1: the region is a run_windows sequence
+        std::atomic<std::uint32_t> window_base{0};  // its first window's barrier number
+    };
+    // A participant's barrier word in run_windows, (barrier number << 2) | flags, written by
+    // that participant only (the caller's is slots_[0]'s).
+    static constexpr std::uint32_t arrival_more = 1, arrival_failed = 2;
+    struct alignas(64) arrival_line {
+        std::atomic<std::uint32_t> word{0};
+        std::atomic<std::uint32_t> sleepers{0};  // participants asleep on `word`
     };
     struct alignas(64) state_line {  // written by the worker (and by the caller to withdraw)
         std::atomic<std::uint32_t> state{0};
@@ -129,10 +165,28 @@ private:
         state_line state;
         rare_line rare;
         worker_counters own;
+        arrival_line arrival;
+        bool withdrawn_from_windows = false;  // the caller's note: this region's share was withdrawn
         std::thread thread;
     };
 
+    struct window_calls {
+        task_fn body = nullptr;
+        void* body_ctx = nullptr;
+        bool (*more)(void*, std::int64_t) = nullptr;
+        void* more_ctx = nullptr;
+        void (*after)(void*, std::int64_t) = nullptr;
+        void* after_ctx = nullptr;
+    };
     void run_erased(std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a, std::int64_t b);
+    std::int64_t run_windows_erased(std::size_t tasks, int width, const window_calls& c);
+    // A worker's part of a run_windows region (its share of every window, and the barriers).
+    void worker_windows(int index, std::size_t tasks, int width, std::uint32_t base, const window_calls& c,
+                        std::exception_ptr& error) noexcept;
+    // Publishes this participant's arrival at a barrier and waits for the others'; returns the
+    // OR of every participant's flags at that barrier.
+    std::uint32_t barrier(int self, int width, std::uint32_t number, std::uint32_t flags, std::int64_t& waited_ns,
+                          bool& preempted) noexcept;
     void worker_main(int index);
     void run_share(int participant, std::size_t tasks, int width, task_fn fn, void* ctx, std::int64_t a,
                    std::int64_t b, std::exception_ptr& error) noexcept;
@@ -152,6 +206,9 @@ private:
     std::uint64_t withdrawn_ = 0;
     std::uint64_t caller_preemptions_ = 0;
     std::uint64_t caller_wait_ns_ = 0;
+    std::uint64_t window_regions_ = 0;
+    std::uint64_t barrier_windows_ = 0;
+    std::uint32_t barriers_ = 0;  // barrier numbers used so far (30 bits, wrapping)
     alignas(64) std::atomic<std::int64_t> spin_ns_{max_spin_ns};
 };
 
