@@ -216,24 +216,11 @@ public:
                 for (auto* list : {&st.single, &st.single_local, &st.multiple, &st.multiple_local})
                     list->assign(longest_row, 0);
             }
-            if constexpr (reverse_index) {
-            // Reverse index: incoming synapses of each local target, in source order.
-            st.in_begin.assign(n_local + 1, 0);
-            for (std::size_t x = 0; x < nsyn; ++x) ++st.in_begin[target_of(sh.target[x]) - st.begin + 1];
-            for (std::size_t j = 0; j < n_local; ++j) st.in_begin[j + 1] += st.in_begin[j];
-            st.in_syn.resize(nsyn);
-            std::vector<std::uint32_t> cursor(st.in_begin.begin(), st.in_begin.end() - 1);
-            for (std::size_t x = 0; x < nsyn; ++x)
-                st.in_syn[cursor[target_of(sh.target[x]) - st.begin]++] = static_cast<std::uint32_t>(x);
-            // Source of every 256th synapse position: finding the source of a position takes a
-            // short forward scan instead of a binary search over all rows.
-            st.block_source.assign((nsyn >> block_shift) + 1, 0);
-            for (std::size_t b = 0; b < st.block_source.size(); ++b) {
-                const auto pos = static_cast<std::uint32_t>(b << block_shift);
-                st.block_source[b] = static_cast<std::uint32_t>(
-                    std::upper_bound(sh.row_begin.begin(), sh.row_begin.end(), pos) - sh.row_begin.begin() - 1);
-            }
-            }
+            // Deferred rules build their reverse index when a full history first needs it: a
+            // build or a checkpoint load does not pay for it, nor does a projection whose
+            // histories never fill.
+            st.index_built = false;
+            if constexpr (!deferred) build_reverse_index(st, sh);
             st.stp_state.assign(source_size, typename ShortTerm::state{});
             st.stp_last.assign(source_size, -1);
             st.dynamics_last = 0;
@@ -336,8 +323,10 @@ public:
                 if (step - st.epoch > max_relative_step)
                     flush(s, step);
                 else if (st.targets[local].history_count == history_capacity) {
-                    if constexpr (reverse_index)
+                    if constexpr (reverse_index) {
+                        if (!st.index_built) build_reverse_index(st, sh);
                         flush_target(st, sh, local);
+                    }
                     else
                         flush(s, step);
                 }
@@ -650,6 +639,7 @@ private:
         std::int64_t post_now_step = -1;  // step of every target's post_now
         std::size_t begin = 0;
         std::vector<std::uint32_t> in_begin, in_syn, block_source;
+        bool index_built = false;
         std::array<std::vector<float>, n_vars> vars;
         std::vector<double> pre_value;
         std::vector<std::int64_t> pre_last;
@@ -660,6 +650,27 @@ private:
         double modulator_start = 0.0;
         std::vector<modulator_jump> jumps;
     };
+
+    // Reverse index: incoming synapses of each local target, in source order.
+    void build_reverse_index(shard_state& st, const projection_shard& sh) const {
+        const std::size_t n_local = st.targets.size(), nsyn = sh.size();
+        st.in_begin.assign(n_local + 1, 0);
+        for (std::size_t x = 0; x < nsyn; ++x) ++st.in_begin[target_of(sh.target[x]) - st.begin + 1];
+        for (std::size_t j = 0; j < n_local; ++j) st.in_begin[j + 1] += st.in_begin[j];
+        st.in_syn.resize(nsyn);
+        std::vector<std::uint32_t> cursor(st.in_begin.begin(), st.in_begin.end() - 1);
+        for (std::size_t x = 0; x < nsyn; ++x)
+            st.in_syn[cursor[target_of(sh.target[x]) - st.begin]++] = static_cast<std::uint32_t>(x);
+        // Source of every 256th synapse position: finding the source of a position takes a
+        // short forward scan instead of a binary search over all rows.
+        st.block_source.assign((nsyn >> block_shift) + 1, 0);
+        for (std::size_t b = 0; b < st.block_source.size(); ++b) {
+            const auto pos = static_cast<std::uint32_t>(b << block_shift);
+            st.block_source[b] = static_cast<std::uint32_t>(
+                std::upper_bound(sh.row_begin.begin(), sh.row_begin.end(), pos) - sh.row_begin.begin() - 1);
+        }
+        st.index_built = true;
+    }
 
     // Deferred mode: every kept spike has been applied; pending spikes start at `step`.
     void forget_history(shard_state& st, std::int64_t step) const {
@@ -677,6 +688,7 @@ private:
     // one byte per synapse for a pass over every row); returns whether it did.
     bool flush_by_targets(shard_state& st, projection_shard& sh) const {
         if constexpr (reverse_index) {
+            if (!st.index_built) return false;
             std::size_t incoming = 0;
             for (std::size_t local = 0; local < st.has_history.size(); ++local)
                 if (st.has_history[local]) incoming += st.in_begin[local + 1] - st.in_begin[local];
