@@ -107,13 +107,9 @@ bool thread_team::spin_until(Ready&& ready, std::int64_t& waited_ns, bool& preem
     }
     if (counted) spinning.fetch_sub(1, std::memory_order_relaxed);
     waited_ns = now_ns() - start;
-    // The budget: down to the minimum on evidence of a busy machine, back up by an eighth per
-    // clean wait (written only when it changes, since both sides read it every region).
-    if (preempted) {
-        if (budget != min_spin_ns) spin_ns_.store(min_spin_ns, std::memory_order_relaxed);
-    } else if (ok && budget < max_spin_ns) {
-        spin_ns_.store(std::min(max_spin_ns, budget + budget / 8), std::memory_order_relaxed);
-    }
+    // The budget (next_spin_budget), written only when it changes: both sides read it every region.
+    const std::int64_t next = next_spin_budget(budget, preempted);
+    if (next != budget) spin_ns_.store(next, std::memory_order_relaxed);
     return ok;
 }
 

@@ -92,6 +92,25 @@ TEST_CASE("a thread team completes many short regions, with workers asleep in be
     }
 }
 
+TEST_CASE("a spin budget cut by a preemption grows back to the maximum over waits that outlast it", "[thread_team]") {
+    // Long windows (the microcircuit's: waits of some 10-50 us between regions) never end a wait
+    // within the minimum budget; the budget must still grow back after a preemption, or the
+    // workers sleep and are woken in every region from then on.
+    std::int64_t b = thread_team::next_spin_budget(thread_team::max_spin_ns, true);
+    CHECK(b == thread_team::min_spin_ns);
+    int waits = 0;
+    while (b < thread_team::max_spin_ns && waits < 1000) {
+        const std::int64_t next = thread_team::next_spin_budget(b, false);
+        REQUIRE(next > b);
+        b = next;
+        ++waits;
+    }
+    CHECK(b == thread_team::max_spin_ns);
+    CHECK(waits <= 40);  // 5 us to 200 us by an eighth at a time: 32 waits
+    CHECK(thread_team::next_spin_budget(thread_team::max_spin_ns, false) == thread_team::max_spin_ns);
+    CHECK(thread_team::next_spin_budget(b, true) == thread_team::min_spin_ns);
+}
+
 TEST_CASE("a region's two arguments reach every task of that region", "[thread_team]") {
     thread_team team(2);
     std::vector<std::int64_t> seen(2);

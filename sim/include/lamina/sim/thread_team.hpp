@@ -29,6 +29,7 @@
 //
 // Workers beyond the cores the process may use are never started: a team asked for more threads
 // than cores has size() = cores and runs the extra tasks on the participants it has.
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -122,6 +123,15 @@ public:
         std::uint64_t barrier_windows = 0;  // windows those regions ran (one barrier each)
     };
     counters statistics() const noexcept;
+    // The spin budget after a wait that started with `budget`: the minimum after evidence of
+    // preemption, else an eighth more, up to the maximum. Whether the wait ended within the budget
+    // does not matter: a wait that outlasted it without a gap is no evidence of load, and counting
+    // only waits that ended in time would keep a team whose waits all exceed the minimum (the
+    // microcircuit's windows: imbalance and serial phase of some 10-50 us) at the minimum after a
+    // single preemption, its workers asleep and woken in every region.
+    static constexpr std::int64_t next_spin_budget(std::int64_t budget, bool preempted) noexcept {
+        return preempted ? min_spin_ns : std::min(max_spin_ns, budget + budget / 8);
+    }
     // The current spin budget in ns (shared by the team's waiters).
     std::int64_t spin_budget_ns() const noexcept { return spin_ns_.load(std::memory_order_relaxed); }
 
