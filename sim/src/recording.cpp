@@ -288,7 +288,9 @@ void record_window(engine& e, const network& net, recording_sink* sink, std::int
             R.data.values.insert(R.data.values.end(), values.begin(), values.end());
         }
     }
-    bool sample_due = step >= e.state.next_flush;
+    // Deferred plasticity is flushed only before a weight sample (readers of weights flush
+    // themselves; full spike histories flush on their own).
+    bool sample_due = false;
     for (const auto& R : Rs.weights) sample_due = sample_due || step >= R.next;
     if (sample_due) flush();
     for (std::size_t r = 0; r < Rs.weights.size(); ++r) {

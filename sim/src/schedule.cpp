@@ -193,9 +193,10 @@ void network::run_steps(std::int64_t steps) {
     }
     detail::end_run(e, step_ - 1);
     // Deferred plastic rules are not flushed here: weights() and synapses(), weight recorders,
-    // checkpoints and set_weights() flush before they read, and the periodic flush (every model
-    // second) bounds the kept histories. A flush scans every synapse of the projection, which
-    // short runs (an agent's 100 ms observations) would otherwise pay each time.
+    // checkpoints and set_weights() flush before they read, and a full spike history flushes its
+    // shard (plastic_rule.hpp); next_flush is kept only for the checkpoint format. A flush scans
+    // every synapse of the projection, which short runs (an agent's 100 ms observations) would
+    // otherwise pay each time.
 }
 
 } // namespace lamina::sim

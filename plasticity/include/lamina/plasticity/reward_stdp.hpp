@@ -42,7 +42,11 @@
 // exact weight at the arrival. The update interval does not change the result (beyond float
 // rounding): it only bounds exp((t - t0)/tau_c) and makes weights of silent synapses current.
 // Per-synapse state: two floats ("c": the eligibility, exact at update times; "k").
-// Needs sim::plastic_rule's event context (modulator_history).
+// Needs sim::plastic_rule's event context (modulator_history). plastic_rule applies post spikes
+// lazily (NEST's stdp_dopamine_synapse does the same): at the synapse's next arrival, or at a
+// flush before each update and before weights are read, with the context of the spike's step, so
+// every synapse sees the same hook calls in the same order as when each post spike walks its
+// incoming synapses at once.
 #include "lamina/sim/plastic_rule.hpp"
 
 #include <algorithm>
@@ -144,6 +148,9 @@ struct reward_stdp {
         *v[0] = static_cast<float>(static_cast<double>(*v[0]) - c.A_minus * post[0] * x.E);
         return s;
     }
+    // Potentiation reads only the presynaptic trace and the context: the engine keeps no post
+    // traces per kept spike (post spikes are applied lazily, at the synapse's next arrival).
+    static constexpr bool on_post_reads_post = false;
     static double on_post(const constants& c, double w, const std::array<float*, 2>& v, const std::array<double, 1>& pre,
                           const std::array<double, 1>&, const context& x) {
         const double s = catch_up(c, w, v, x);

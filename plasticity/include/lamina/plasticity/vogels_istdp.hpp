@@ -58,6 +58,9 @@ struct vogels_istdp {
         {"W_max", "weight", &parameters::W_max, "bound of the weight magnitude; its sign is the weight's sign"},
     }};
     static constexpr std::array<std::string_view, 0> synapse_vars{};
+    // Inhibitory targets fire far more often than the projection's weights are read: a target whose
+    // spike history fills applies it through a reverse index (plastic_rule::reverse_index).
+    static constexpr bool targeted_flush = true;
 
     struct constants {
         double tau_stdp, eta, alpha, sign, bound;  // bound = |W_max|

@@ -84,6 +84,30 @@ template <class R>
 concept has_event_context = has_dynamics<R> && has_modulator<R> &&
                             requires(const typename R::constants& c, const modulator_history& h) { R::event_context(c, h); };
 
+// The event context a rule's hooks receive (empty for rules without one).
+struct no_event_context {};
+template <class R>
+struct event_context_of {
+    using type = no_event_context;
+};
+template <class R>
+    requires has_event_context<R>
+struct event_context_of<R> {
+    using type = decltype(R::event_context(std::declval<const typename R::constants&>(),
+                                           std::declval<const modulator_history&>()));
+};
+
+// Whether a rule's postsynaptic spikes are applied lazily (see plastic_rule::deferred). Rules
+// without continuous dynamics, and rules whose dynamics enter only through an event context
+// (reward STDP), defer; a rule may say otherwise with `static constexpr bool defer_post_spikes`.
+template <class R>
+constexpr bool defers_post_spikes() {
+    if constexpr (requires { R::defer_post_spikes; })
+        return bool(R::defer_post_spikes);
+    else
+        return !has_dynamics<R> || has_event_context<R>;
+}
+
 template <class Rule, class ShortTerm = no_short_term>
 class plastic_rule final : public plasticity {
 public:
@@ -92,12 +116,33 @@ public:
     static constexpr std::size_t n_post =
         std::tuple_size_v<decltype(Rule::post_traces(std::declval<const typename Rule::constants&>()))>;
     static constexpr std::size_t n_vars = Rule::synapse_vars.size();
-    // Rules without continuous dynamics apply postsynaptic spikes lazily, NEST-style: a synapse
-    // applies the spikes of its target since its last presynaptic arrival at the next arrival (or
-    // at a flush), in time order, before on_pre. Each synapse sees the same sequence of hook calls
-    // as if every post spike were applied at once, so the weights are identical, but no reverse
-    // index is needed (8 bytes per plastic synapse) and post spikes cost no scattered traversal.
-    static constexpr bool deferred = !has_dynamics<Rule>;
+    // Postsynaptic spikes are applied lazily, NEST-style (Morrison, Diesmann & Gerstner 2008;
+    // NEST's stdp_synapse and stdp_dopamine_synapse, Potjans et al. 2010): each target keeps the
+    // steps of its recent spikes, and a synapse applies the spikes of its target since its last
+    // presynaptic arrival at the next arrival (or at a flush), in time order, before on_pre. Each
+    // synapse sees the same sequence of hook calls as if every post spike were applied at once, so
+    // the weights are identical, but no reverse index is needed (8 bytes per plastic synapse) and
+    // post spikes cost no scattered traversal. Rules with an event context (reward STDP) keep the
+    // context of every step with a post spike since the last flush, and flush before each dynamics
+    // update (which re-references their synapse variables), so on_post sees the context it would
+    // have seen at the spike. Rules with other continuous dynamics stay eager.
+    static constexpr bool deferred = defers_post_spikes<Rule>();
+    static_assert(!deferred || !has_dynamics<Rule> || has_event_context<Rule>,
+                  "deferred post spikes need a rule without dynamics or with an event context");
+    // A deferred rule may still keep the reverse index (8 bytes per synapse): a target whose
+    // history is full then applies its own kept spikes to its incoming synapses (one scattered
+    // walk per history_capacity spikes instead of one per spike) instead of making the whole
+    // shard apply every pending spike. Worth it where some targets fire far more often than a
+    // flush comes (the agent substrate's assemblies during observations). Rules with an event
+    // context keep it; others may ask for it with `static constexpr bool targeted_flush = true`.
+    static constexpr bool reverse_index = [] {
+        if constexpr (!deferred)
+            return true;
+        else if constexpr (requires { Rule::targeted_flush; })
+            return bool(Rule::targeted_flush);
+        else
+            return has_event_context<Rule>;
+    }();
     // Post spikes kept per target in deferred mode; a target whose history is full makes the
     // projection's shard apply every pending spike first (a flush). 32 keeps flushes rare in
     // W3 and W4 (16 flushed W4 several times a second) at 128 bytes per target.
@@ -160,6 +205,10 @@ public:
                 st.history_steps.assign(n_local, step_slots{});
                 if constexpr (keeps_post_before) st.history_before.assign(n_local * history_capacity, {});
                 st.processed_from.assign(source_size, 0);
+                st.has_history.assign(n_local, 0);
+                st.kept_targets = 0;
+                st.context_steps.clear();
+                st.contexts.clear();
                 st.epoch = 0;
                 std::uint32_t longest_row = 0;
                 for (std::size_t src = 0; src < source_size; ++src)
@@ -167,24 +216,11 @@ public:
                 for (auto* list : {&st.single, &st.single_local, &st.multiple, &st.multiple_local})
                     list->assign(longest_row, 0);
             }
-            if constexpr (!deferred) {
-            // Reverse index: incoming synapses of each local target, in source order.
-            st.in_begin.assign(n_local + 1, 0);
-            for (std::size_t x = 0; x < nsyn; ++x) ++st.in_begin[target_of(sh.target[x]) - st.begin + 1];
-            for (std::size_t j = 0; j < n_local; ++j) st.in_begin[j + 1] += st.in_begin[j];
-            st.in_syn.resize(nsyn);
-            std::vector<std::uint32_t> cursor(st.in_begin.begin(), st.in_begin.end() - 1);
-            for (std::size_t x = 0; x < nsyn; ++x)
-                st.in_syn[cursor[target_of(sh.target[x]) - st.begin]++] = static_cast<std::uint32_t>(x);
-            // Source of every 256th synapse position: finding the source of a position takes a
-            // short forward scan instead of a binary search over all rows.
-            st.block_source.assign((nsyn >> block_shift) + 1, 0);
-            for (std::size_t b = 0; b < st.block_source.size(); ++b) {
-                const auto pos = static_cast<std::uint32_t>(b << block_shift);
-                st.block_source[b] = static_cast<std::uint32_t>(
-                    std::upper_bound(sh.row_begin.begin(), sh.row_begin.end(), pos) - sh.row_begin.begin() - 1);
-            }
-            }
+            // Deferred rules build their reverse index when a full history first needs it: a
+            // build or a checkpoint load does not pay for it, nor does a projection whose
+            // histories never fill.
+            st.index_built = false;
+            if constexpr (!deferred) build_reverse_index(st, sh);
             st.stp_state.assign(source_size, typename ShortTerm::state{});
             st.stp_last.assign(source_size, -1);
             st.dynamics_last = 0;
@@ -244,17 +280,27 @@ public:
     }
 
     // Deferred mode: applies every postsynaptic spike of every synapse that is still pending, so the
-    // weights are current (called by the engine at the end of each run and every second).
+    // weights are current. The engine calls it before weights are read (weights(), synapses(),
+    // weight recorders, checkpoints, set_weights), a full spike history calls it, and rules with an
+    // event context call it before each dynamics update. `step`: every post spike of earlier steps
+    // has been kept. A row none of whose targets kept a spike is passed over after one look at a
+    // byte per synapse (the flags of all local targets fit in the first-level cache).
     void flush(std::size_t s, std::int64_t step) override {
         if constexpr (deferred) {
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
-            for (std::uint32_t src = 0; src < n_source_; ++src) {
-                apply_pending(st, sh, src);
-                st.processed_from[src] = step;
+            if (st.kept_targets != 0 && !flush_by_targets(st, sh)) {
+                float* w = sh.weight.data();
+                std::array<float*, n_vars> vars{};
+                for (std::uint32_t src = 0; src < n_source_; ++src)
+                    for (std::uint32_t x = sh.row_begin[src]; x < sh.row_begin[src + 1]; ++x) {
+                        const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+                        if (!st.has_history[local]) continue;
+                        for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                        apply_post_events(st, src, local, w[x], vars);
+                    }
             }
-            for (auto& t : st.targets) t.history_count = 0;
-            st.epoch = step;
+            forget_history(st, step);
         }
     }
 
@@ -274,10 +320,25 @@ public:
                 // A full history is emptied by applying it to every synapse now (same result).
                 // A full history (or one whose steps would overflow 32 bits) is emptied by applying
                 // it to every synapse now (same result).
-                if (st.targets[local].history_count == history_capacity || step - st.epoch > max_relative_step)
+                if (step - st.epoch > max_relative_step)
                     flush(s, step);
+                else if (st.targets[local].history_count == history_capacity) {
+                    if constexpr (reverse_index) {
+                        if (!st.index_built) build_reverse_index(st, sh);
+                        flush_target(st, sh, local);
+                    }
+                    else
+                        flush(s, step);
+                }
                 const std::uint32_t slot = st.targets[local].history_count++;
                 st.history_steps[local].step[slot] = static_cast<std::int32_t>(step - st.epoch);
+                st.kept_targets += st.has_history[local] == 0;
+                st.has_history[local] = 1;
+                if constexpr (has_event_context<Rule>)
+                    if (st.context_steps.empty() || st.context_steps.back() != step) {
+                        st.context_steps.push_back(step);
+                        st.contexts.push_back(ctx);
+                    }
                 if constexpr (keeps_post_before) st.history_before[local * history_capacity + slot] = post;
             }
             if constexpr (!deferred)
@@ -310,8 +371,14 @@ public:
 
     void advance_dynamics(std::size_t s, std::int64_t step) override {
         if constexpr (has_dynamics<Rule>) {
+            // The update re-references the synapse variables: pending post spikes go first, with
+            // the contexts of their interval. The post spikes of step - 1 are not kept yet.
             auto& st = shards_[s];
             auto& sh = proj_->shards[s];
+            // Synapses onto targets with kept spikes apply them in the same pass (a flush of its
+            // own would read every row once more).
+            bool apply_kept = false;
+            if constexpr (deferred) apply_kept = st.kept_targets != 0 && !flush_by_targets(st, sh);
             const std::int64_t steps = step - st.dynamics_last;
             std::array<float*, n_vars> vars{};
             std::array<double, n_post> post{};
@@ -321,8 +388,15 @@ public:
                 else
                     return modulator_at(step);
             }();
+            std::uint32_t src = 0;
             for (std::size_t x = 0; x < sh.size(); ++x) {
                 for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                if constexpr (deferred)
+                    if (apply_kept) {
+                        while (sh.row_begin[src + 1] <= x) ++src;
+                        const std::uint32_t local = target_of(sh.target[x]) - static_cast<std::uint32_t>(st.begin);
+                        if (st.has_history[local]) apply_post_events(st, src, local, sh.weight[x], vars);
+                    }
                 const double w = static_cast<double>(sh.weight[x]);
                 if constexpr (requires { Rule::advance(c_, w, vars, steps, modulator, post); }) {
                     // Traces at the update time `step`: spikes of step - 1 are not processed yet.
@@ -332,6 +406,7 @@ public:
                     sh.weight[x] = static_cast<float>(Rule::advance(c_, w, vars, steps, modulator));
                 }
             }
+            if constexpr (deferred) forget_history(st, step - 1);
             restart_dynamics(st, step);
         }
     }
@@ -452,6 +527,10 @@ public:
             st.post_now_step = -1;
             if constexpr (deferred) {
                 std::fill(st.processed_from.begin(), st.processed_from.end(), step);
+                std::fill(st.has_history.begin(), st.has_history.end(), std::uint8_t{0});
+                st.kept_targets = 0;
+                st.context_steps.clear();
+                st.contexts.clear();
                 st.epoch = step;
             }
             st.dynamics_last = dynamics_last;
@@ -482,7 +561,8 @@ public:
         std::size_t b = 0;
         for (const auto& st : shards_) {
             b += st.in_begin.capacity() * 4 + st.in_syn.capacity() * 4 + st.block_source.capacity() * 4 +
-                 st.processed_from.capacity() * 8;
+                 st.processed_from.capacity() * 8 + st.has_history.capacity() +
+                 st.context_steps.capacity() * 8 + st.contexts.capacity() * sizeof(context_type);
             b += st.history_steps.capacity() * sizeof(step_slots) +
                  st.history_before.capacity() * sizeof(std::array<double, n_post>) +
                  st.targets.capacity() * sizeof(target_record);
@@ -499,6 +579,7 @@ public:
 
 private:
     static constexpr unsigned block_shift = 8;
+    using context_type = typename event_context_of<Rule>::type;
     // Doubles per short-term state (checkpoints copy it as such).
     static constexpr std::size_t stp_words =
         std::is_empty_v<typename ShortTerm::state> ? 0 : sizeof(typename ShortTerm::state) / sizeof(double);
@@ -527,8 +608,8 @@ private:
         std::uint32_t history_count = 0;          // deferred mode: spikes kept since the last flush
         // Steps from its previous spike to its last (no_previous when there is none or it is
         // further back): whether a synapse has one pending spike or more is known from here.
-        // Saturating is safe: pending spikes are never older than the last flush, and the engine
-        // flushes every second of model time (far fewer than 2^32 steps).
+        // Saturating is safe: pending spikes are never older than the last flush, and a history
+        // whose steps reach max_relative_step (< 2^32) past the flush makes a flush.
         std::uint32_t previous_gap = no_previous;
         std::array<double, n_post> post_value{};  // traces just after its last spike
         std::array<double, n_post> post_now{};    // traces at the shard's post_now_step
@@ -546,10 +627,19 @@ private:
         // their local targets.
         std::vector<std::uint32_t> single, single_local, multiple, multiple_local;
         std::vector<std::int64_t> processed_from;
+        // Per local target: whether it kept a spike since the last flush (lets a flush pass over
+        // rows without pending spikes), and how many targets did.
+        std::vector<std::uint8_t> has_history;
+        std::size_t kept_targets = 0;
+        // Rules with an event context: the context of each step (ascending) at which a local
+        // target kept a spike since the last flush.
+        std::vector<std::int64_t> context_steps;
+        std::vector<context_type> contexts;
         std::vector<target_record> targets;
         std::int64_t post_now_step = -1;  // step of every target's post_now
         std::size_t begin = 0;
         std::vector<std::uint32_t> in_begin, in_syn, block_source;
+        bool index_built = false;
         std::array<std::vector<float>, n_vars> vars;
         std::vector<double> pre_value;
         std::vector<std::int64_t> pre_last;
@@ -560,6 +650,79 @@ private:
         double modulator_start = 0.0;
         std::vector<modulator_jump> jumps;
     };
+
+    // Reverse index: incoming synapses of each local target, in source order.
+    void build_reverse_index(shard_state& st, const projection_shard& sh) const {
+        const std::size_t n_local = st.targets.size(), nsyn = sh.size();
+        st.in_begin.assign(n_local + 1, 0);
+        for (std::size_t x = 0; x < nsyn; ++x) ++st.in_begin[target_of(sh.target[x]) - st.begin + 1];
+        for (std::size_t j = 0; j < n_local; ++j) st.in_begin[j + 1] += st.in_begin[j];
+        st.in_syn.resize(nsyn);
+        std::vector<std::uint32_t> cursor(st.in_begin.begin(), st.in_begin.end() - 1);
+        for (std::size_t x = 0; x < nsyn; ++x)
+            st.in_syn[cursor[target_of(sh.target[x]) - st.begin]++] = static_cast<std::uint32_t>(x);
+        // Source of every 256th synapse position: finding the source of a position takes a
+        // short forward scan instead of a binary search over all rows.
+        st.block_source.assign((nsyn >> block_shift) + 1, 0);
+        for (std::size_t b = 0; b < st.block_source.size(); ++b) {
+            const auto pos = static_cast<std::uint32_t>(b << block_shift);
+            st.block_source[b] = static_cast<std::uint32_t>(
+                std::upper_bound(sh.row_begin.begin(), sh.row_begin.end(), pos) - sh.row_begin.begin() - 1);
+        }
+        st.index_built = true;
+    }
+
+    // Deferred mode: every kept spike has been applied; pending spikes start at `step`.
+    void forget_history(shard_state& st, std::int64_t step) const {
+        std::fill(st.processed_from.begin(), st.processed_from.end(), step);
+        for (auto& t : st.targets) t.history_count = 0;
+        std::fill(st.has_history.begin(), st.has_history.end(), std::uint8_t{0});
+        st.kept_targets = 0;
+        st.context_steps.clear();
+        st.contexts.clear();
+        st.epoch = step;
+    }
+
+    // With the reverse index, applies the kept spikes target by target when their incoming
+    // synapses are few against the shard's (a few cache misses per synapse walked, against about
+    // one byte per synapse for a pass over every row); returns whether it did.
+    bool flush_by_targets(shard_state& st, projection_shard& sh) const {
+        if constexpr (reverse_index) {
+            if (!st.index_built) return false;
+            std::size_t incoming = 0;
+            for (std::size_t local = 0; local < st.has_history.size(); ++local)
+                if (st.has_history[local]) incoming += st.in_begin[local + 1] - st.in_begin[local];
+            if (incoming * 16 >= sh.size()) return false;
+            for (std::size_t local = 0; local < st.has_history.size(); ++local)
+                if (st.has_history[local]) flush_target(st, sh, local);
+            return true;
+        } else {
+            (void)st;
+            (void)sh;
+            return false;
+        }
+    }
+
+    // Deferred mode with the reverse index: applies the kept spikes of local target `local` to each
+    // of its incoming synapses that has not applied them yet, and empties its history. The
+    // synapses keep their sources' processed_from: a later arrival finds no kept spike to apply.
+    void flush_target(shard_state& st, projection_shard& sh, std::size_t local) const {
+        if constexpr (reverse_index && deferred) {
+            const std::uint32_t* rows = sh.row_begin.data();
+            float* w = sh.weight.data();
+            std::array<float*, n_vars> vars{};
+            for (std::uint32_t k = st.in_begin[local]; k < st.in_begin[local + 1]; ++k) {
+                const std::uint32_t x = st.in_syn[k];
+                std::uint32_t src = st.block_source[x >> block_shift];
+                while (rows[src + 1] <= x) ++src;
+                for (std::size_t v = 0; v < n_vars; ++v) vars[v] = st.vars[v].data() + x;
+                apply_post_events(st, src, local, w[x], vars);
+            }
+            st.targets[local].history_count = 0;
+            st.kept_targets -= st.has_history[local];
+            st.has_history[local] = 0;
+        }
+    }
 
     // Deferred mode: applies to every synapse of row src the target spikes since src's last
     // arrival (processed_from), in time order, before that arrival's depression or at a flush.
@@ -635,10 +798,16 @@ private:
         const std::int64_t since = pre_last < 0 ? -1 : post_step - pre_last;
         for (std::size_t q = 0; q < n_pre; ++q) pre[q] = st.pre_value[src * n_pre + q] * decay(pre_decay_[q], since);
         if constexpr (keeps_post_before) before = st.history_before[local * history_capacity + slot];
-        w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, before));
+        if constexpr (has_event_context<Rule>) {
+            const auto at = std::lower_bound(st.context_steps.begin(), st.context_steps.end(), post_step);
+            const auto& ctx = st.contexts[static_cast<std::size_t>(at - st.context_steps.begin())];
+            w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, before, ctx));
+        } else {
+            w = static_cast<float>(Rule::on_post(c_, static_cast<double>(w), vars, pre, before));
+        }
     }
 
-    struct no_context {};
+    using no_context = no_event_context;
     // The rule's event context for events at time `now` (steps), or nothing.
     auto context_at(const shard_state& st, std::int64_t now) const {
         if constexpr (has_event_context<Rule>) {
