@@ -5,12 +5,10 @@
 // factor), synaptic events per second, bytes per synapse and build time, on 1 and 2 threads.
 // The full-scale figures come from `lamina run --json` on the example files (docs/performance.md).
 #include "lamina/compose/model_file.hpp"
+#include "scaled_model_text.hpp"
 
 #include <benchmark/benchmark.h>
-#include <fstream>
 #include <memory>
-#include <regex>
-#include <sstream>
 #include <string>
 
 using namespace lamina;
@@ -19,25 +17,8 @@ namespace {
 
 constexpr double scale = 0.1;
 
-std::string scaled_text(const std::string& file) {
-    std::ifstream in(std::string(LAMINA_SOURCE_DIR) + "/examples/" + file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str(), out;
-    const std::regex number_line(R"(^(size|total) = (\d+))", std::regex::multiline);
-    std::size_t last = 0;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), number_line); it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        out += text.substr(last, static_cast<std::size_t>(m.position()) - last);
-        const double v = std::stod(m[2].str()) * scale;
-        out += m[1].str() + " = " + std::to_string(std::max<long long>(1, std::llround(v)));
-        last = static_cast<std::size_t>(m.position() + m.length());
-    }
-    return out + text.substr(last);
-}
-
 void microcircuit(benchmark::State& state, const char* file) {
-    const auto d = compose::parse_model_text(scaled_text(file), file);
+    const auto d = compose::parse_model_text(bench::scaled_model_text(std::string(LAMINA_SOURCE_DIR) + "/examples/" + file, scale), file);
     compose::run_overrides o;
     o.threads = static_cast<int>(state.range(0));
     auto net = compose::instantiate(d, o);

@@ -5,15 +5,13 @@
 // (windows per width, waits). A probe for profiling (perf record attaches to its measured run).
 #include "lamina/compose/model_file.hpp"
 #include "lamina/sim/system_memory.hpp"
+#include "scaled_model_text.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <numeric>
-#include <regex>
-#include <sstream>
 #include <string>
 
 using namespace lamina;
@@ -23,23 +21,6 @@ double cpu_seconds() {
     timespec t{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-std::string scaled_text(const std::string& path, double scale) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str(), out;
-    if (scale == 1.0) return text;
-    const std::regex number_line(R"(^(size|total) = (\d+))", std::regex::multiline);
-    std::size_t last = 0;
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), number_line); it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        out += text.substr(last, static_cast<std::size_t>(m.position()) - last);
-        const double v = std::stod(m[2].str()) * scale;
-        out += m[1].str() + " = " + std::to_string(std::max<long long>(1, std::llround(v)));
-        last = static_cast<std::size_t>(m.position() + m.length());
-    }
-    return out + text.substr(last);
 }
 } // namespace
 
@@ -62,7 +43,7 @@ int main(int argc, char** argv) {
         else if (a == "--every-window-wide") o.adaptive_threads = false;
         else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
     }
-    const auto d = compose::parse_model_text(scaled_text(file, scale), file);
+    const auto d = compose::parse_model_text(bench::scaled_model_text(file, scale), file);
     auto net = compose::instantiate(d, o);
     net->build();
     if (warmup > 0) net->run(warmup);

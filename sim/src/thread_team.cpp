@@ -247,28 +247,31 @@ void thread_team::run_erased(std::size_t tasks, int width, task_fn fn, void* ctx
             if (error && !first) first = error;
             continue;
         }
-        const std::uint32_t finished = (seq << 2) | done;
-        if (st != finished) {
-            std::int64_t waited = 0;
-            bool preempted = false;
-            const bool ok = spin_until([&] { return s.state.state.load(std::memory_order_acquire) == finished; }, waited,
-                                       preempted);
-            caller_wait_ns_ += static_cast<std::uint64_t>(waited);
-            caller_preemptions_ += preempted;
-            if (!ok) {
-                s.rare.caller_sleeping.store(1, std::memory_order_seq_cst);
-                for (std::uint32_t d; (d = s.state.state.load(std::memory_order_seq_cst)) != finished;)
-                    sleep_while_equal(s.state.state, d);
-                s.rare.caller_sleeping.store(0, std::memory_order_relaxed);
-                ++caller_sleeps_;
-            }
-        }
-        if (s.rare.error) {
-            auto e = std::exchange(s.rare.error, nullptr);
-            if (!first) first = e;
-        }
+        join_worker(s, (seq << 2) | done, first);
     }
     if (first) std::rethrow_exception(first);
+}
+
+void thread_team::join_worker(worker_slot& s, std::uint32_t finished, std::exception_ptr& error) noexcept {
+    if (s.state.state.load(std::memory_order_acquire) != finished) {
+        std::int64_t waited = 0;
+        bool preempted = false;
+        const bool ok =
+            spin_until([&] { return s.state.state.load(std::memory_order_acquire) == finished; }, waited, preempted);
+        caller_wait_ns_ += static_cast<std::uint64_t>(waited);
+        caller_preemptions_ += preempted;
+        if (!ok) {
+            s.rare.caller_sleeping.store(1, std::memory_order_seq_cst);
+            for (std::uint32_t d; (d = s.state.state.load(std::memory_order_seq_cst)) != finished;)
+                sleep_while_equal(s.state.state, d);
+            s.rare.caller_sleeping.store(0, std::memory_order_relaxed);
+            ++caller_sleeps_;
+        }
+    }
+    if (s.rare.error) {
+        auto e = std::exchange(s.rare.error, nullptr);
+        if (!error) error = e;
+    }
 }
 
 std::uint32_t thread_team::barrier(int self, int width, std::uint32_t number, std::uint32_t flags, std::int64_t& waited_ns,
@@ -422,26 +425,7 @@ std::int64_t thread_team::run_windows_erased(std::size_t tasks, int width, const
     // The workers leave after the last barrier; wait until each has said so.
     for (int p = 1; p < w; ++p) {
         if (slots_[p].withdrawn_from_windows) continue;
-        auto& s = slots_[p];
-        const std::uint32_t finished = (seq << 2) | done;
-        if (s.state.state.load(std::memory_order_acquire) != finished) {
-            std::int64_t waited = 0;
-            bool preempted = false;
-            const bool ok = spin_until([&] { return s.state.state.load(std::memory_order_acquire) == finished; }, waited,
-                                       preempted);
-            caller_wait_ns_ += static_cast<std::uint64_t>(waited);
-            if (!ok) {
-                s.rare.caller_sleeping.store(1, std::memory_order_seq_cst);
-                for (std::uint32_t d; (d = s.state.state.load(std::memory_order_seq_cst)) != finished;)
-                    sleep_while_equal(s.state.state, d);
-                s.rare.caller_sleeping.store(0, std::memory_order_relaxed);
-                ++caller_sleeps_;
-            }
-        }
-        if (s.rare.error) {
-            auto e = std::exchange(s.rare.error, nullptr);
-            if (!failed) failed = e;
-        }
+        join_worker(slots_[p], (seq << 2) | done, failed);
     }
     if (failed) std::rethrow_exception(failed);
     if (later) std::rethrow_exception(later);

@@ -203,6 +203,9 @@ private:
     // Spins until ready() or the budget is spent (true if ready() became true); adapts the budget.
     template <class Ready>
     bool spin_until(Ready&& ready, std::int64_t& waited_ns, bool& preempted) noexcept;
+    // The caller waits (spinning, then asleep) until worker slot s says `finished`, and takes the
+    // slot's exception into `error` if it has none yet.
+    void join_worker(worker_slot& s, std::uint32_t finished, std::exception_ptr& error) noexcept;
 
     int size_ = 1;
     std::unique_ptr<worker_slot[]> slots_;  // slots_[0] unused (the caller)
