@@ -584,7 +584,7 @@ void network::load_checkpoint(const std::string& path) {
             st.sum = b.doubles(o, "isi_sum", n);
             st.sum_sq = b.doubles(o, "isi_sum_sq", n);
             spike_counts_[q] = static_cast<std::uint64_t>(b.integers(o, "spike_count", 1)[0]);
-            if (I.precise[q]) detail::load_precise_state(eng, q, b);
+            if (I.precise[q]) detail::load_precise_state(eng, q, b, o);
         }
         for (std::size_t k = 0; k < projections_.size(); ++k) {
             auto& P = projections_[k];

@@ -124,9 +124,8 @@ void check_precise_state(const engine& e, std::size_t q, const state_block& b, s
     }
 }
 
-void load_precise_state(engine& e, std::size_t q, const state_block& b) {
+void load_precise_state(engine& e, std::size_t q, const state_block& b, const std::string& owner) {
     auto& pp = *e.state.precise[q];
-    const std::string owner = "population";
     pp.release = b.doubles(owner, "precise_release", pp.release.size());
     const auto& steps = b.integers(owner, "precise_input_step", state_block::any_size);
     const auto& neurons = b.integers(owner, "precise_input_neuron", steps.size());

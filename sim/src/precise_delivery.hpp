@@ -33,8 +33,9 @@ void save_precise_state(const engine& e, std::size_t q, std::int64_t step, state
 // Checks that block b holds precise population q's state, whole and in range, for a checkpoint of
 // step `step` (checkpoint_error naming `owner` otherwise); changes nothing.
 void check_precise_state(const engine& e, std::size_t q, const state_block& b, std::int64_t step, const std::string& owner);
-// Loads what check_precise_state accepted into a network whose precise runtime was just set up.
-void load_precise_state(engine& e, std::size_t q, const state_block& b);
+// Loads what check_precise_state accepted into a network whose precise runtime was just set up
+// (`owner` names the file and population in the errors a damaged block would still raise).
+void load_precise_state(engine& e, std::size_t q, const state_block& b, const std::string& owner);
 // At build, after the shard scratch buffers exist: checks every population that asks for precise
 // spike times (parameter_error naming the population and `precise`) and sets up their runtime.
 void setup_precise_populations(engine& e);
